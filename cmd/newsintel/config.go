@@ -1,0 +1,193 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/newsintel/newsintel/web"
+)
+
+// config is the whole configuration, read from the environment once at
+// start. README.md documents every variable; keep the two in step.
+type config struct {
+	ListenAddr         string
+	DataDir            string
+	DBURL              string
+	APIKeys            []web.APIKey
+	AuthDisabled       bool // AUTH_DISABLED=1 as set; see serve for the effective value
+	CORSAllowedOrigins []string
+	MLflowTrackingURI  string
+	MLflowEnabled      bool
+	ClassifierVersion  string
+	LogLevel           slog.Level
+	LogFormat          string
+	AutoMigrate        bool
+	MaxBodyBytes       int64
+	RequestTimeout     time.Duration
+	ShutdownTimeout    time.Duration
+}
+
+// loadConfig reads and validates the environment. It reports every bad
+// variable at once, each by name, so one restart fixes them all.
+func loadConfig(getenv func(string) string) (config, error) {
+	p := envParser{getenv: getenv}
+	c := config{
+		ListenAddr:        p.str("LISTEN_ADDR", "127.0.0.1:8000"),
+		DataDir:           p.str("DATA_DIR", "./var"),
+		MLflowTrackingURI: p.str("MLFLOW_TRACKING_URI", ""),
+		ClassifierVersion: p.str("CLASSIFIER_VERSION", ""),
+		LogFormat:         p.oneOf("LOG_FORMAT", "text", "text", "json"),
+		AuthDisabled:      p.boolean("AUTH_DISABLED", false),
+		AutoMigrate:       p.boolean("AUTO_MIGRATE", true),
+		MaxBodyBytes:      p.positiveInt("MAX_BODY_BYTES", 10<<20),
+		RequestTimeout:    p.duration("REQUEST_TIMEOUT", 30*time.Second),
+		ShutdownTimeout:   p.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+	}
+	c.DBURL = p.str("DB_URL", "sqlite://"+filepath.Join(c.DataDir, "newsintel.db"))
+	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		p.fail("LISTEN_ADDR", fmt.Sprintf("%q is not host:port (for example 127.0.0.1:8000 or :8000)", c.ListenAddr))
+	}
+	if keys, err := web.ParseAPIKeys(getenv("API_KEY"), getenv("API_KEYS")); err != nil {
+		p.errs = append(p.errs, err)
+	} else {
+		c.APIKeys = keys
+	}
+	c.CORSAllowedOrigins = p.origins("CORS_ALLOWED_ORIGINS")
+	switch level := strings.ToLower(p.str("LOG_LEVEL", "info")); level {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		p.fail("LOG_LEVEL", fmt.Sprintf("%q is not one of debug, info, warn, error", level))
+	}
+	// The runbook turns MLflow off with MLFLOW_ENABLED=0; it is on when a
+	// tracking URI is given, unless turned off.
+	c.MLflowEnabled = p.boolean("MLFLOW_ENABLED", c.MLflowTrackingURI != "")
+	if c.MLflowEnabled && c.MLflowTrackingURI == "" {
+		p.fail("MLFLOW_ENABLED", "is on but MLFLOW_TRACKING_URI is empty; set the URI or MLFLOW_ENABLED=0")
+	}
+	if c.MLflowTrackingURI != "" {
+		if u, err := url.Parse(c.MLflowTrackingURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.fail("MLFLOW_TRACKING_URI", fmt.Sprintf("%q is not an http(s) URL", c.MLflowTrackingURI))
+		}
+	}
+	if err := errors.Join(p.errs...); err != nil {
+		return config{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+// listensOnLoopback reports whether addr can only be reached from this
+// machine.
+func listensOnLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// envParser reads typed variables and collects what is wrong with them.
+type envParser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *envParser) fail(name, msg string) {
+	p.errs = append(p.errs, fmt.Errorf("%s: %s", name, msg))
+}
+
+func (p *envParser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *envParser) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(p.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (p *envParser) boolean(name string, def bool) bool {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(name, fmt.Sprintf("%q is not a boolean (use 1 or 0)", v))
+		return def
+	}
+	return b
+}
+
+func (p *envParser) positiveInt(name string, def int64) int64 {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		p.fail(name, fmt.Sprintf("%q is not a positive whole number", v))
+		return def
+	}
+	return n
+}
+
+func (p *envParser) duration(name string, def time.Duration) time.Duration {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, fmt.Sprintf("%q is not a positive duration (for example 30s or 2m)", v))
+		return def
+	}
+	return d
+}
+
+// origins reads a comma-separated list of browser origins allowed to call
+// the API: "*" or scheme://host[:port] each.
+func (p *envParser) origins(name string) []string {
+	var out []string
+	for _, o := range strings.Split(p.getenv(name), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				p.fail(name, fmt.Sprintf("%q is not an origin such as https://console.example.com", o))
+				continue
+			}
+			o = strings.TrimSuffix(o, "/")
+		}
+		out = append(out, o)
+	}
+	return out
+}

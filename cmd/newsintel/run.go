@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// errUsage marks a command line that could not be understood.
+var errUsage = errors.New("usage error")
+
+const usageText = `newsintel: News Topic Intelligence
+
+Usage:
+  newsintel <command> [arguments]
+
+Commands:
+  serve             run the HTTP server (JSON API and operator console);
+                    applies pending migrations first unless AUTO_MIGRATE=0
+  migrate up        apply pending database migrations
+  migrate status    list migrations and whether each is applied
+  version           print the version and how the binary was built
+  help              print this help
+
+Configuration is read from the environment; see README.md for every
+variable and its default.
+`
+
+// run is the whole program. main only wires it to the process; tests call
+// it directly with their own arguments, environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return fmt.Errorf("%w: no command given", errUsage)
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stderr)
+	case "migrate":
+		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "version":
+		if len(rest) > 0 {
+			return fmt.Errorf("%w: version takes no arguments", errUsage)
+		}
+		fmt.Fprint(stdout, readBuild().String())
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usageText)
+		return nil
+	default:
+		fmt.Fprint(stderr, usageText)
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	}
+}

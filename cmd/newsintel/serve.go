@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/newsintel/newsintel/static"
+	"github.com/newsintel/newsintel/store"
+	"github.com/newsintel/newsintel/web"
+)
+
+// serve runs the HTTP server until ctx is cancelled (SIGINT or SIGTERM in
+// production), then drains in-flight requests and closes the database.
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: serve takes no arguments; configure it with environment variables", errUsage)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	build := readBuild()
+	log.Info("starting newsintel", slog.String("version", build.Version),
+		slog.String("go", build.GoVersion), slog.String("goexperiment", build.GOEXPERIMENT))
+	if !build.SIMD() {
+		log.Warn("!!! built WITHOUT GOEXPERIMENT=simd: inference will run about 40x slower. " +
+			"Run with GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd.")
+	}
+
+	authDisabled, err := effectiveAuth(cfg, log)
+	if err != nil {
+		return err
+	}
+
+	db, err := store.Open(ctx, cfg.DBURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("database open", slog.String("db", db.String()))
+	if err := migrateAtStart(ctx, cfg, db, log); err != nil {
+		return err
+	}
+
+	assets, err := static.New()
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Deps{
+		Config: web.Config{
+			APIKeys:            cfg.APIKeys,
+			AuthDisabled:       authDisabled,
+			CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+			MaxBodyBytes:       cfg.MaxBodyBytes,
+			RequestTimeout:     cfg.RequestTimeout,
+		},
+		Store:   db,
+		Metrics: web.NewMetrics(),
+		Assets:  assets,
+		Logger:  log,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("LISTEN_ADDR: %w", err)
+	}
+	httpServer := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(ln) }()
+	log.Info("listening", slog.String("addr", ln.Addr().String()),
+		slog.String("url", "http://"+ln.Addr().String()), slog.Int("api_keys", len(cfg.APIKeys)))
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", slog.Duration("timeout", cfg.ShutdownTimeout))
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := httpServer.Shutdown(drainCtx); err != nil {
+		log.Warn("drain timed out; closing remaining connections", slog.Any("error", err))
+		httpServer.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http server", slog.Any("error", err))
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// effectiveAuth decides whether protected routes are open. Without keys the
+// server is a developer's: it may listen on loopback only.
+func effectiveAuth(cfg config, log *slog.Logger) (disabled bool, err error) {
+	switch {
+	case cfg.AuthDisabled:
+		log.Warn("!!! AUTH_DISABLED=1: every route is open to anyone who can reach " + cfg.ListenAddr)
+		return true, nil
+	case len(cfg.APIKeys) > 0:
+		return false, nil
+	case listensOnLoopback(cfg.ListenAddr):
+		log.Warn("no API key configured: protected routes are open, on loopback only; set API_KEYS before exposing the server")
+		return true, nil
+	default:
+		return false, fmt.Errorf("refusing to listen on %s without an API key: "+
+			"set API_KEYS=\"name:secret\" (semicolon-separated, secrets of 16+ characters, e.g. from `openssl rand -hex 32`), "+
+			"listen on 127.0.0.1, or set AUTH_DISABLED=1 if a proxy in front authenticates", cfg.ListenAddr)
+	}
+}
+
+// migrateAtStart applies pending migrations, or with AUTO_MIGRATE=0 refuses
+// to run against a schema older than the code.
+func migrateAtStart(ctx context.Context, cfg config, db *store.DB, log *slog.Logger) error {
+	if cfg.AutoMigrate {
+		applied, err := db.Migrate(ctx)
+		for _, m := range applied {
+			log.Info("applied migration", slog.Int("version", m.Version), slog.String("name", m.Name))
+		}
+		return err
+	}
+	status, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	pending := 0
+	for _, m := range status {
+		if m.Pending() {
+			pending++
+		}
+	}
+	if pending > 0 {
+		return fmt.Errorf("%d database migration(s) pending and AUTO_MIGRATE=0: run `newsintel migrate up` first", pending)
+	}
+	return nil
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,4 @@
+// Package views holds the console's templ components. Components take
+// display-shaped view models and never touch storage; web/ builds the
+// models and renders them through its one render helper.
+package views

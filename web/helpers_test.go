@@ -1,0 +1,155 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newsintel/newsintel/static"
+	"github.com/newsintel/newsintel/store"
+	"github.com/newsintel/newsintel/store/storetest"
+)
+
+// Keys the tests configure: an old and a new one, as during a rotation.
+var (
+	oldKey = APIKey{Name: "old", Secret: "old-secret-0123456789abcdef"}
+	newKey = APIKey{Name: "new", Secret: "new-secret-0123456789abcdef"}
+)
+
+// logBuffer collects JSON log lines safely from concurrent handlers.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// lines returns the decoded log records.
+func (b *logBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", l)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// withMsg returns the log records with message msg.
+func (b *logBuffer) withMsg(t *testing.T, msg string) []map[string]any {
+	var out []map[string]any
+	for _, l := range b.lines(t) {
+		if l["msg"] == msg {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+type testServer struct {
+	*Server
+	logs *logBuffer
+}
+
+func testConfig() Config {
+	return Config{
+		APIKeys:        []APIKey{oldKey, newKey},
+		MaxBodyBytes:   1 << 20,
+		RequestTimeout: 5 * time.Second,
+	}
+}
+
+// newTestServer builds a Server over a fresh SQLite database.
+func newTestServer(t *testing.T, cfg Config) *testServer {
+	t.Helper()
+	return newTestServerWithStore(t, cfg, storetest.Open(t, store.SQLite))
+}
+
+func newTestServerWithStore(t *testing.T, cfg Config, st Store) *testServer {
+	t.Helper()
+	logs := &logBuffer{}
+	assets, err := static.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Deps{
+		Config:  cfg,
+		Store:   st,
+		Metrics: NewMetrics(),
+		Assets:  assets,
+		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{Server: s, logs: logs}
+}
+
+// do sends one request through the whole middleware chain.
+func (s *testServer) do(t *testing.T, method, target string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, body)
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+// errorOf decodes a JSON error response.
+func errorOf(t *testing.T, rec *httptest.ResponseRecorder) errorBody {
+	t.Helper()
+	var body errorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("error response is not JSON: %v: %q", err, rec.Body.String())
+	}
+	if body.Error.Code == "" || body.Error.Message == "" {
+		t.Fatalf("error response lacks code or message: %q", rec.Body.String())
+	}
+	return body
+}
+
+func keyHeader(k APIKey) http.Header {
+	return http.Header{"X-Api-Key": {k.Secret}}
+}
+
+// failingStore is a store whose database is down.
+type failingStore struct{}
+
+func (failingStore) Ping(context.Context) error { return io.ErrUnexpectedEOF }
+
+// doStream sends a body of unknown length, as a chunked upload has.
+func (s *testServer) doStream(t *testing.T, method, target string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, io.NopCloser(body))
+	req.ContentLength = -1
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}

@@ -1,0 +1,205 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// Metrics holds the server's counters and histograms in one Prometheus
+// registry (not the global one). The JSON /metrics view is computed from
+// the same registry, so the two formats can never disagree.
+type Metrics struct {
+	reg          *prometheus.Registry
+	requests     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	keyRequests  *prometheus.CounterVec
+	authFailures prometheus.Counter
+	started      time.Time
+}
+
+// Metric names, shared by the Prometheus and JSON views.
+const (
+	metricRequests     = "newsintel_http_requests_total"
+	metricLatency      = "newsintel_http_request_duration_seconds"
+	metricKeyRequests  = "newsintel_http_requests_by_key_total"
+	metricAuthFailures = "newsintel_http_auth_failures_total"
+)
+
+// latencyBuckets spans a cached health check to a slow batch.
+var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// NewMetrics returns metrics registered in a fresh registry, together with
+// the Go runtime and process collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricRequests, Help: "HTTP requests by route pattern, method and status class.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: metricLatency, Help: "HTTP request latency by route pattern and method.", Buckets: latencyBuckets,
+		}, []string{"route", "method"}),
+		keyRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricKeyRequests, Help: "Authenticated requests by API key name.",
+		}, []string{"key"}),
+		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: metricAuthFailures, Help: "Requests refused for a missing or wrong API key.",
+		}),
+		started: time.Now(),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.keyRequests, m.authFailures,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry is where other parts of the server register their collectors.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+func (m *Metrics) observeRequest(method, route string, status int, keyName string, d time.Duration) {
+	m.requests.WithLabelValues(route, method, statusClass(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+	if keyName != "" {
+		m.keyRequests.WithLabelValues(keyName).Inc()
+	}
+}
+
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status/100) + "xx"
+}
+
+// MetricsSnapshot is the JSON form of /metrics.
+type MetricsSnapshot struct {
+	UptimeSeconds float64            `json:"uptime_seconds"`
+	Routes        []RouteStats       `json:"routes"`
+	APIKeys       map[string]float64 `json:"api_keys"`
+	AuthFailures  float64            `json:"auth_failures"`
+}
+
+// RouteStats is one route pattern and method's counters and latency.
+type RouteStats struct {
+	Route    string             `json:"route"`
+	Method   string             `json:"method"`
+	Requests float64            `json:"requests"`
+	ByStatus map[string]float64 `json:"by_status"`
+	Latency  Histogram          `json:"latency_seconds"`
+}
+
+// Histogram is a latency distribution: cumulative buckets as Prometheus
+// keeps them, and quantiles estimated from them.
+type Histogram struct {
+	Count   uint64   `json:"count"`
+	Sum     float64  `json:"sum"`
+	P50     float64  `json:"p50"`
+	P95     float64  `json:"p95"`
+	P99     float64  `json:"p99"`
+	Buckets []Bucket `json:"buckets"`
+}
+
+// Bucket counts the observations at or below LE seconds.
+type Bucket struct {
+	LE    float64 `json:"le"`
+	Count uint64  `json:"count"`
+}
+
+// Snapshot reads the registry into the JSON view.
+func (m *Metrics) Snapshot() (MetricsSnapshot, error) {
+	families, err := m.reg.Gather()
+	if err != nil {
+		return MetricsSnapshot{}, fmt.Errorf("metrics: gather: %w", err)
+	}
+	snap := MetricsSnapshot{UptimeSeconds: time.Since(m.started).Seconds(), APIKeys: map[string]float64{}}
+	routes := map[[2]string]*RouteStats{}
+	route := func(labels []*dto.LabelPair) *RouteStats {
+		key := [2]string{label(labels, "route"), label(labels, "method")}
+		r, ok := routes[key]
+		if !ok {
+			r = &RouteStats{Route: key[0], Method: key[1], ByStatus: map[string]float64{}}
+			routes[key] = r
+		}
+		return r
+	}
+	for _, f := range families {
+		for _, mt := range f.GetMetric() {
+			switch f.GetName() {
+			case metricRequests:
+				r := route(mt.GetLabel())
+				v := mt.GetCounter().GetValue()
+				r.ByStatus[label(mt.GetLabel(), "status")] += v
+				r.Requests += v
+			case metricLatency:
+				route(mt.GetLabel()).Latency = histogramOf(mt.GetHistogram())
+			case metricKeyRequests:
+				snap.APIKeys[label(mt.GetLabel(), "key")] = mt.GetCounter().GetValue()
+			case metricAuthFailures:
+				snap.AuthFailures = mt.GetCounter().GetValue()
+			}
+		}
+	}
+	for _, r := range routes {
+		snap.Routes = append(snap.Routes, *r)
+	}
+	sort.Slice(snap.Routes, func(i, j int) bool {
+		a, b := snap.Routes[i], snap.Routes[j]
+		if a.Route != b.Route {
+			return a.Route < b.Route
+		}
+		return a.Method < b.Method
+	})
+	return snap, nil
+}
+
+func label(labels []*dto.LabelPair, name string) string {
+	for _, l := range labels {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+func histogramOf(h *dto.Histogram) Histogram {
+	out := Histogram{Count: h.GetSampleCount(), Sum: h.GetSampleSum()}
+	for _, b := range h.GetBucket() {
+		out.Buckets = append(out.Buckets, Bucket{LE: b.GetUpperBound(), Count: b.GetCumulativeCount()})
+	}
+	out.P50 = quantile(0.50, out.Buckets, out.Count)
+	out.P95 = quantile(0.95, out.Buckets, out.Count)
+	out.P99 = quantile(0.99, out.Buckets, out.Count)
+	return out
+}
+
+// quantile estimates the q-quantile from cumulative buckets the way
+// Prometheus's histogram_quantile does: linear interpolation within the
+// bucket holding the rank, with the first bucket starting at zero. Ranks
+// past the last finite bound report that bound.
+func quantile(q float64, buckets []Bucket, count uint64) float64 {
+	if count == 0 || len(buckets) == 0 {
+		return 0
+	}
+	rank := q * float64(count)
+	lower, below := 0.0, uint64(0)
+	for _, b := range buckets {
+		if float64(b.Count) >= rank {
+			if math.IsInf(b.LE, 1) {
+				return lower
+			}
+			inBucket := b.Count - below
+			if inBucket == 0 {
+				return b.LE
+			}
+			return lower + (b.LE-lower)*(rank-float64(below))/float64(inBucket)
+		}
+		lower, below = b.LE, b.Count
+	}
+	return lower
+}

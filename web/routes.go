@@ -1,0 +1,40 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Route names. Every route has one; the console links by name.
+const (
+	RouteHealth            = "health"
+	RouteReady             = "ready"
+	RouteMetrics           = "metrics"
+	RouteMetricsPrometheus = "metrics-prometheus"
+	RouteStatic            = "static"
+)
+
+type route struct {
+	name    string
+	method  string
+	path    string
+	public  bool // public routes need no API key; the auth tests pin this list
+	handler echo.HandlerFunc
+}
+
+// routes is the one route table: JSON API and console side by side.
+//
+// Metrics need a key: they reveal traffic by route and key name, and
+// Prometheus sends one with its scrape config's authorization setting.
+// Liveness, readiness and static assets stay public for load balancers and
+// browsers.
+func (s *Server) routes() []route {
+	return []route{
+		{RouteHealth, http.MethodGet, "/health", true, s.health},
+		{RouteReady, http.MethodGet, "/ready", true, s.ready},
+		{RouteMetrics, http.MethodGet, "/metrics", false, s.metricsJSON},
+		{RouteMetricsPrometheus, http.MethodGet, "/metrics/prometheus", false, s.metricsPrometheus},
+		{RouteStatic, http.MethodGet, "/static/*", true, s.static},
+	}
+}

@@ -1,0 +1,122 @@
+// Package web is newsintel's HTTP layer: the JSON API and the operator
+// console, served by one Echo instance from one route table (routes.go).
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/newsintel/newsintel/static"
+)
+
+// Store is what the web layer needs from storage.
+type Store interface {
+	Ping(ctx context.Context) error
+}
+
+// Config is the web layer's share of the configuration, already validated.
+type Config struct {
+	// APIKeys are accepted on protected routes.
+	APIKeys []APIKey
+	// AuthDisabled opens protected routes to everyone.
+	AuthDisabled bool
+	// CORSAllowedOrigins may call the API from a browser; empty means none.
+	CORSAllowedOrigins []string
+	// MaxBodyBytes bounds request bodies; larger ones get 413.
+	MaxBodyBytes int64
+	// RequestTimeout bounds each request's context.
+	RequestTimeout time.Duration
+}
+
+// Deps is everything a Server is built from.
+type Deps struct {
+	Config  Config
+	Store   Store
+	Metrics *Metrics
+	Assets  *static.Assets
+	Logger  *slog.Logger
+}
+
+// Server serves HTTP. Create it with New; it is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	store    Store
+	metrics  *Metrics
+	assets   *static.Assets
+	log      *slog.Logger
+	echo     *echo.Echo
+	patterns map[string]bool // registered route patterns, for metric labels
+	// promHandler serves the registry in the exposition format.
+	promHandler http.Handler
+}
+
+// New wires the middleware and the route table.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil || d.Metrics == nil || d.Assets == nil || d.Logger == nil {
+		return nil, fmt.Errorf("web: New needs a store, metrics, assets and a logger")
+	}
+	if d.Config.MaxBodyBytes <= 0 || d.Config.RequestTimeout <= 0 {
+		return nil, fmt.Errorf("web: MaxBodyBytes and RequestTimeout must be positive")
+	}
+	s := &Server{
+		cfg: d.Config, store: d.Store, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
+		echo: echo.New(), patterns: map[string]bool{},
+		promHandler: promhttp.HandlerFor(d.Metrics.Registry(), promhttp.HandlerOpts{}),
+	}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	// Behind a proxy the operator knows which; until then the peer address
+	// is the only client address that cannot be forged.
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	// The order is deliberate, outermost first:
+	//   - requestID first, so everything after it, panics included, logs
+	//     with the id;
+	//   - observe next, so the access log and metrics see every response,
+	//     including those made by the middleware below it;
+	//   - recover inside observe, so a panic becomes a logged, counted 500
+	//     rather than a dropped connection;
+	//   - CORS before the body limit and routes, so preflights are answered
+	//     without a key or a body;
+	//   - gzip, then the body limit, then the deadline, closest to handlers.
+	e.Use(s.requestID, s.observe)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableErrorHandler: true, // observe hands errors to handleError once
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			return fmt.Errorf("panic: %w\n%s", err, stack)
+		},
+	}))
+	if len(s.cfg.CORSAllowedOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  s.cfg.CORSAllowedOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete},
+			AllowHeaders:  []string{"Content-Type", "Authorization", "X-API-Key", HeaderRequestID, "Idempotency-Key"},
+			ExposeHeaders: []string{HeaderRequestID, "Retry-After"},
+			MaxAge:        600,
+		}))
+	}
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
+	e.Use(limitBody(s.cfg.MaxBodyBytes))
+	e.Use(deadline(s.cfg.RequestTimeout))
+
+	for _, r := range s.routes() {
+		var mw []echo.MiddlewareFunc
+		if !r.public {
+			mw = append(mw, s.requireKey)
+		}
+		e.Add(r.method, r.path, r.handler, mw...).Name = r.name
+		s.patterns[r.path] = true
+	}
+	return s, nil
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
