@@ -74,33 +74,41 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return fmt.Errorf("LISTEN_ADDR: %w", err)
 	}
+	log.Info("listening", slog.String("addr", ln.Addr().String()),
+		slog.String("url", "http://"+ln.Addr().String()), slog.Int("api_keys", len(cfg.APIKeys)))
+	if err := serveHTTP(ctx, ln, srv, cfg.ShutdownTimeout, log); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// serveHTTP serves h on ln until ctx is done, then stops accepting and
+// waits up to drain for in-flight requests before cutting them off.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration, log *slog.Logger) error {
 	httpServer := &http.Server{
-		Handler:           srv,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()
-	log.Info("listening", slog.String("addr", ln.Addr().String()),
-		slog.String("url", "http://"+ln.Addr().String()), slog.Int("api_keys", len(cfg.APIKeys)))
-
 	select {
 	case err := <-served:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining in-flight requests", slog.Duration("timeout", cfg.ShutdownTimeout))
-	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	log.Info("shutting down: draining in-flight requests", slog.Duration("timeout", drain))
+	drainCtx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := httpServer.Shutdown(drainCtx); err != nil {
 		log.Warn("drain timed out; closing remaining connections", slog.Any("error", err))
 		httpServer.Close()
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		log.Warn("http server", slog.Any("error", err))
+		return fmt.Errorf("http server: %w", err)
 	}
-	log.Info("stopped")
 	return nil
 }
 
