@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -32,16 +34,21 @@ func decodeJSON(c echo.Context, v any) error {
 				Message: "send the body as application/json"}
 		}
 	}
-	dec := json.NewDecoder(req.Body)
+	// Read it whole: encoding/json silently turns invalid UTF-8 into U+FFFD,
+	// and text we cannot read faithfully must be refused, not guessed at.
+	raw, err := io.ReadAll(req.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if !utf8.Valid(raw) {
+		return errValidation(FieldError{Message: "the body is not valid UTF-8"})
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err
-		}
-		return errValidation(FieldError{Field: "", Message: "the body holds more than one JSON value"})
+		return errValidation(FieldError{Message: "the body holds more than one JSON value"})
 	}
 	if val, ok := v.(validator); ok {
 		if details := val.Validate(); len(details) > 0 {

@@ -133,6 +133,7 @@ func TestMalformedJSONIs422(t *testing.T) {
 		{"two values", `{"title":"a"} {"title":"b"}`, "application/json", 422, ""},
 		{"array instead of object", `[1,2]`, "application/json", 422, ""},
 		{"schema violation", `{"title":""}`, "application/json", 422, "title"},
+		{"invalid utf-8", "{\"title\":\"caf\xe9\"}", "application/json", 422, ""},
 		{"not json", `title=x`, "application/x-www-form-urlencoded", 415, ""},
 	}
 	for _, tc := range cases {
