@@ -1,0 +1,165 @@
+package inference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/knights-analytics/hugot"
+	"github.com/knights-analytics/hugot/backends"
+	"github.com/knights-analytics/hugot/options"
+	"github.com/knights-analytics/hugot/pipelines"
+
+	"github.com/newsintel/newsintel/inference/tokenizer"
+	"github.com/newsintel/newsintel/inference/use"
+)
+
+// Shapes the encoder compiles graphs for. The pure-Go backend compiles one
+// graph per input shape; without buckets a long-running server would
+// compile and keep one for every (batch, length) pair it ever saw. Inputs
+// are padded up to the next bucket, which the graph masks out.
+var (
+	batchBuckets    = []int{1, 2, 4, 8, 16, 32, 64}
+	sequenceBuckets = []int{16, 32, 64, MaxTokens}
+)
+
+// maxBatch is the most texts run through the graph at once; Encode splits
+// larger requests.
+var maxBatch = batchBuckets[len(batchBuckets)-1]
+
+// Encoder embeds text with Universal Sentence Encoder Lite through hugot's
+// pure-Go backend. It is safe for concurrent use.
+//
+// hugot's own pure-Go tokenizer matches Unigram pieces greedily, which does
+// not reproduce the reference tokenization, so Encode tokenizes with the
+// exact port in package tokenizer and hands the ids to the pipeline's model
+// through hugot's exported backend functions; everything after
+// tokenization (input tensors, the graph, output reshaping) is hugot's.
+type Encoder struct {
+	session  *hugot.Session
+	pipeline *pipelines.FeatureExtractionPipeline
+	tok      *tokenizer.Tokenizer
+}
+
+// Open loads the model folder dir (see EnsureModel) into a new hugot
+// session. Close it when done.
+func Open(ctx context.Context, dir string) (*Encoder, error) {
+	tok, err := use.ReadTokenizerJSON(filepath.Join(dir, use.TokenizerFile))
+	if err != nil {
+		return nil, fmt.Errorf("inference: %w", err)
+	}
+	session, err := hugot.NewGoSession(ctx,
+		options.WithGoMLXBatchBuckets(batchBuckets),
+		options.WithGoMLXSequenceBuckets(sequenceBuckets))
+	if err != nil {
+		return nil, fmt.Errorf("inference: create hugot session: %w", err)
+	}
+	p, err := hugot.NewPipeline(session, hugot.FeatureExtractionConfig{
+		ModelPath: dir,
+		Name:      ModelID,
+		Options:   []hugot.FeatureExtractionOption{pipelines.WithOutputName(use.Output)},
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("inference: load %s: %w", dir, err), session.Destroy())
+	}
+	return &Encoder{session: session, pipeline: p, tok: tok}, nil
+}
+
+// Close releases the hugot session.
+func (e *Encoder) Close() error { return e.session.Destroy() }
+
+// ModelID names the model.
+func (e *Encoder) ModelID() string { return ModelID }
+
+// Pipeline exposes the underlying hugot pipeline.
+func (e *Encoder) Pipeline() *pipelines.FeatureExtractionPipeline { return e.pipeline }
+
+// Tokenize returns the reference tokenization of text, not truncated.
+func (e *Encoder) Tokenize(text string) []int { return e.tok.Encode(text) }
+
+// Embed returns one unit-length embedding per text, in order. Texts longer
+// than MaxTokens tokens are embedded from their first MaxTokens tokens; use
+// Encode to learn which.
+func (e *Encoder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	embs, err := e.Encode(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float32, len(embs))
+	for i, emb := range embs {
+		out[i] = emb.Vector
+	}
+	return out, nil
+}
+
+// Encode embeds texts, in order, reporting each one's token count and
+// whether it was truncated. An empty text gets the embedding of an empty
+// sequence.
+func (e *Encoder) Encode(ctx context.Context, texts []string) ([]Embedding, error) {
+	out := make([]Embedding, len(texts))
+	ids := make([][]int, len(texts))
+	for i, text := range texts {
+		ids[i] = e.tok.Encode(text)
+		out[i].Tokens = len(ids[i])
+		if len(ids[i]) > MaxTokens {
+			ids[i] = ids[i][:MaxTokens]
+			out[i].Truncated = true
+		}
+	}
+	for start := 0; start < len(texts); start += maxBatch {
+		end := min(start+maxBatch, len(texts))
+		vecs, err := e.forward(ctx, texts[start:end], ids[start:end])
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range vecs {
+			out[start+i].Vector = v
+		}
+	}
+	return out, nil
+}
+
+// forward runs one batch of token ids through the graph.
+func (e *Encoder) forward(ctx context.Context, texts []string, ids [][]int) ([][]float32, error) {
+	p := e.pipeline
+	preprocess := func(batch *backends.PipelineBatch) error {
+		batch.Input = make([]backends.TokenizedInput, len(ids))
+		maxSeq := 1
+		for i, seq := range ids {
+			in := backends.TokenizedInput{
+				Raw:               texts[i],
+				TokenIDs:          make([]uint32, len(seq)),
+				AttentionMask:     make([]uint32, len(seq)),
+				MaxAttentionIndex: len(seq) - 1,
+			}
+			for j, id := range seq {
+				in.TokenIDs[j] = uint32(id)
+				in.AttentionMask[j] = 1
+			}
+			batch.Input[i] = in
+			maxSeq = max(maxSeq, len(seq))
+		}
+		batch.MaxSequenceLength = maxSeq
+		return backends.CreateInputTensors(batch, p.Model)
+	}
+	run := func(ctx context.Context, batch *backends.PipelineBatch) error {
+		return backends.RunSessionOnBatch(ctx, batch, p.BasePipeline)
+	}
+	postprocess := func(batch *backends.PipelineBatch) (*[][]float32, error) {
+		out, ok := batch.OutputValues[p.OutputIndex].([][]float32)
+		if !ok {
+			return nil, fmt.Errorf("inference: model output is %T, want [][]float32", batch.OutputValues[p.OutputIndex])
+		}
+		if len(out) < len(ids) {
+			return nil, fmt.Errorf("inference: got %d embeddings for %d texts", len(out), len(ids))
+		}
+		out = out[:len(ids)] // rows past len(ids) pad the batch to its bucket
+		return &out, nil
+	}
+	res, err := backends.RunPipeline(ctx, len(ids), preprocess, run, postprocess)
+	if err != nil {
+		return nil, fmt.Errorf("inference: embed %d texts: %w", len(ids), err)
+	}
+	return *res, nil
+}
