@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/newsintel/newsintel/inference"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/views"
 )
@@ -97,6 +98,9 @@ func classify(err error) *Error {
 			out.Code = "error"
 		}
 		return out
+	case errors.Is(err, inference.ErrNotReady):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "model_loading",
+			Message: "the model is still loading; retry shortly", Err: err}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such resource", Err: err}
 	case errors.Is(err, store.ErrConflict):
@@ -123,6 +127,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if c.Response().Committed {
 		return // headers are out; nothing more can be said to the client
+	}
+	if e.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "5")
 	}
 	if e.Status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="newsintel"`)

@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/newsintel/newsintel/inference"
 )
 
 // health is liveness: the process serves HTTP. It touches nothing else, so
@@ -44,6 +47,17 @@ func (s *Server) readiness(ctx context.Context) ReadyResponse {
 		out.Status = "not_ready"
 	} else {
 		out.Checks["db"] = ReadyCheck{OK: true}
+	}
+	switch err := s.encoder.Ready(); {
+	case err == nil:
+		out.Checks["model"] = ReadyCheck{OK: true}
+	case errors.Is(err, inference.ErrNotReady):
+		out.Checks["model"] = ReadyCheck{Message: "the model is loading"}
+		out.Status = "not_ready"
+	default:
+		logger(ctx).Error("readiness: model", slog.Any("error", err))
+		out.Checks["model"] = ReadyCheck{Message: "the model failed to load; see the server log"}
+		out.Status = "not_ready"
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsintel/newsintel/inference"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/store/storetest"
@@ -82,10 +83,10 @@ func testConfig() Config {
 // newTestServer builds a Server over a fresh SQLite database.
 func newTestServer(t *testing.T, cfg Config) *testServer {
 	t.Helper()
-	return newTestServerWithStore(t, cfg, storetest.Open(t, store.SQLite))
+	return newTestServerWith(t, cfg, storetest.Open(t, store.SQLite), &fakeEncoder{})
 }
 
-func newTestServerWithStore(t *testing.T, cfg Config, st Store) *testServer {
+func newTestServerWith(t *testing.T, cfg Config, st Store, enc Encoder) *testServer {
 	t.Helper()
 	logs := &logBuffer{}
 	assets, err := static.New()
@@ -95,6 +96,7 @@ func newTestServerWithStore(t *testing.T, cfg Config, st Store) *testServer {
 	s, err := New(Deps{
 		Config:  cfg,
 		Store:   st,
+		Encoder: enc,
 		Metrics: NewMetrics(),
 		Assets:  assets,
 		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -135,6 +137,39 @@ func errorOf(t *testing.T, rec *httptest.ResponseRecorder) errorBody {
 func keyHeader(k APIKey) http.Header {
 	return http.Header{"X-Api-Key": {k.Secret}}
 }
+
+// fakeEncoder embeds a text as [len(text), tokens, 1, 0] and calls texts
+// over maxFakeTokens characters truncated. Ready returns readyErr.
+type fakeEncoder struct {
+	readyErr error
+	calls    int
+}
+
+const maxFakeTokens = 20
+
+func (f *fakeEncoder) Ready() error    { return f.readyErr }
+func (f *fakeEncoder) ModelID() string { return "fake-encoder" }
+
+func (f *fakeEncoder) Encode(ctx context.Context, texts []string) ([]inference.Embedding, error) {
+	if f.readyErr != nil {
+		return nil, f.readyErr
+	}
+	f.calls++
+	out := make([]inference.Embedding, len(texts))
+	for i, text := range texts {
+		out[i] = inference.Embedding{
+			Vector:    []float32{float32(len(text)), float32(i), 1, 0},
+			Tokens:    len(text),
+			Truncated: len(text) > maxFakeTokens,
+		}
+	}
+	return out, nil
+}
+
+// failingStoreOK is a store whose database answers, without a file.
+type failingStoreOK struct{}
+
+func (*failingStoreOK) Ping(context.Context) error { return nil }
 
 // failingStore is a store whose database is down.
 type failingStore struct{}

@@ -286,7 +286,7 @@ func TestReady(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"status":"ready"`) {
 		t.Fatalf("up: %d %s", rec.Code, rec.Body)
 	}
-	down := newTestServerWithStore(t, testConfig(), failingStore{})
+	down := newTestServerWith(t, testConfig(), failingStore{}, &fakeEncoder{})
 	rec = down.do(t, "GET", "/ready", nil, nil)
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("down: status %d", rec.Code)

@@ -13,6 +13,7 @@ const (
 	RouteMetrics           = "metrics"
 	RouteMetricsPrometheus = "metrics-prometheus"
 	RouteStatic            = "static"
+	RouteEmbed             = "embed"
 )
 
 type route struct {
@@ -36,5 +37,6 @@ func (s *Server) routes() []route {
 		{RouteMetrics, http.MethodGet, "/metrics", false, s.metricsJSON},
 		{RouteMetricsPrometheus, http.MethodGet, "/metrics/prometheus", false, s.metricsPrometheus},
 		{RouteStatic, http.MethodGet, "/static/*", true, s.static},
+		{RouteEmbed, http.MethodPost, "/embed", false, s.embed},
 	}
 }

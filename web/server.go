@@ -39,6 +39,7 @@ type Config struct {
 type Deps struct {
 	Config  Config
 	Store   Store
+	Encoder Encoder
 	Metrics *Metrics
 	Assets  *static.Assets
 	Logger  *slog.Logger
@@ -48,6 +49,7 @@ type Deps struct {
 type Server struct {
 	cfg      Config
 	store    Store
+	encoder  Encoder
 	metrics  *Metrics
 	assets   *static.Assets
 	log      *slog.Logger
@@ -59,14 +61,14 @@ type Server struct {
 
 // New wires the middleware and the route table.
 func New(d Deps) (*Server, error) {
-	if d.Store == nil || d.Metrics == nil || d.Assets == nil || d.Logger == nil {
-		return nil, fmt.Errorf("web: New needs a store, metrics, assets and a logger")
+	if d.Store == nil || d.Encoder == nil || d.Metrics == nil || d.Assets == nil || d.Logger == nil {
+		return nil, fmt.Errorf("web: New needs a store, an encoder, metrics, assets and a logger")
 	}
 	if d.Config.MaxBodyBytes <= 0 || d.Config.RequestTimeout <= 0 {
 		return nil, fmt.Errorf("web: MaxBodyBytes and RequestTimeout must be positive")
 	}
 	s := &Server{
-		cfg: d.Config, store: d.Store, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
+		cfg: d.Config, store: d.Store, encoder: d.Encoder, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
 		echo: echo.New(), patterns: map[string]bool{},
 		promHandler: promhttp.HandlerFor(d.Metrics.Registry(), promhttp.HandlerOpts{}),
 	}

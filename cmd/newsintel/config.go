@@ -20,6 +20,7 @@ type config struct {
 	ListenAddr         string
 	DataDir            string
 	DBURL              string
+	ModelDir           string
 	APIKeys            []web.APIKey
 	AuthDisabled       bool // AUTH_DISABLED=1 as set; see serve for the effective value
 	CORSAllowedOrigins []string
@@ -51,6 +52,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ShutdownTimeout:   p.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 	}
 	c.DBURL = p.str("DB_URL", "sqlite://"+filepath.Join(c.DataDir, "newsintel.db"))
+	c.ModelDir = p.str("MODEL_DIR", filepath.Join(c.DataDir, "models"))
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		p.fail("LISTEN_ADDR", fmt.Sprintf("%q is not host:port (for example 127.0.0.1:8000 or :8000)", c.ListenAddr))
 	}

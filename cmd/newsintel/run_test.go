@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -64,6 +65,9 @@ type server struct {
 // listens. It fails the test if the server exits first.
 func startServer(t *testing.T, env map[string]string) *server {
 	t.Helper()
+	if env["MODEL_DIR"] == "" {
+		env["MODEL_DIR"] = sharedModelDir()
+	}
 	env["LISTEN_ADDR"] = "127.0.0.1:0"
 	env["LOG_FORMAT"] = "json"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -105,6 +109,53 @@ func startServer(t *testing.T, env map[string]string) *server {
 	return nil
 }
 
+// sharedModelDir is the repository's var/models: the folder serve uses by
+// default from the repository root, shared with the inference tests so the
+// model is fetched and converted once.
+func sharedModelDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "var", "models")
+}
+
+// waitReady polls /ready until it answers 200; loading the model can take
+// a while the first time (fetch and conversion).
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		res, body := get(t, base+"/ready", nil)
+		if res.StatusCode == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/ready still %d after 5 minutes: %s", res.StatusCode, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func post(t *testing.T, url, body string, header http.Header) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, b
+}
+
 func get(t *testing.T, url string, header http.Header) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
@@ -141,8 +192,22 @@ func TestServe(t *testing.T) {
 			if res.Header.Get("X-Request-Id") != "e2e-1" {
 				t.Fatalf("request id not echoed: %q", res.Header.Get("X-Request-Id"))
 			}
-			if res, body := get(t, s.URL+"/ready", nil); res.StatusCode != 200 {
-				t.Fatalf("/ready: %d %s", res.StatusCode, body)
+			waitReady(t, s.URL)
+			auth := http.Header{"X-Api-Key": {"ci-secret-0123456789abcdef"}}
+			res, body = post(t, s.URL+"/embed", `{"inputs":["Stocks rallied on Friday.","The match ended in a draw."]}`, auth)
+			var emb struct {
+				Embeddings [][]float32 `json:"embeddings"`
+				Model      string      `json:"model"`
+				Truncated  []bool      `json:"truncated"`
+			}
+			if err := json.Unmarshal(body, &emb); res.StatusCode != 200 || err != nil {
+				t.Fatalf("/embed: %d %s", res.StatusCode, body)
+			}
+			if len(emb.Embeddings) != 2 || len(emb.Embeddings[0]) != 512 || emb.Model != "use-lite-en-0.2.0" || len(emb.Truncated) != 2 {
+				t.Fatalf("/embed: %d rows, model %q", len(emb.Embeddings), emb.Model)
+			}
+			if res, _ := post(t, s.URL+"/embed", `{"inputs":[""]}`, auth); res.StatusCode != 422 {
+				t.Fatalf("/embed of an empty text: %d", res.StatusCode)
 			}
 			if res, _ := get(t, s.URL+"/metrics", nil); res.StatusCode != 401 {
 				t.Fatalf("/metrics without key: %d", res.StatusCode)

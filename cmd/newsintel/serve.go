@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/newsintel/newsintel/inference"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/web"
@@ -49,6 +50,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
+	// The model loads in the background: liveness answers at once, and
+	// readiness once the model is fetched (first run only), loaded and warm.
+	encoder := inference.Load(ctx, func(ctx context.Context) (*inference.Encoder, error) {
+		return loadEncoder(ctx, cfg.ModelDir, log)
+	})
+	defer encoder.Close()
+
 	assets, err := static.New()
 	if err != nil {
 		return err
@@ -62,6 +70,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			RequestTimeout:     cfg.RequestTimeout,
 		},
 		Store:   db,
+		Encoder: encoder,
 		Metrics: web.NewMetrics(),
 		Assets:  assets,
 		Logger:  log,
