@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/knights-analytics/hugot"
 	"github.com/knights-analytics/hugot/backends"
@@ -40,6 +41,18 @@ type Encoder struct {
 	session  *hugot.Session
 	pipeline *pipelines.FeatureExtractionPipeline
 	tok      *tokenizer.Tokenizer
+	onStage  func(stage string, d time.Duration)
+}
+
+// OnStage makes the encoder report how long each stage of every call took:
+// "tokenize" and "forward" (the graph, with hugot's tensor handling). Set
+// it before the encoder is shared.
+func (e *Encoder) OnStage(fn func(stage string, d time.Duration)) { e.onStage = fn }
+
+func (e *Encoder) observe(stage string, since time.Time) {
+	if e.onStage != nil {
+		e.onStage(stage, time.Since(since))
+	}
 }
 
 // Open loads the model folder dir (see EnsureModel) into a new hugot
@@ -97,6 +110,7 @@ func (e *Encoder) Embed(ctx context.Context, texts []string) ([][]float32, error
 // whether it was truncated. An empty text gets the embedding of an empty
 // sequence.
 func (e *Encoder) Encode(ctx context.Context, texts []string) ([]Embedding, error) {
+	start := time.Now()
 	out := make([]Embedding, len(texts))
 	ids := make([][]int, len(texts))
 	for i, text := range texts {
@@ -107,14 +121,17 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([]Embedding, erro
 			out[i].Truncated = true
 		}
 	}
-	for start := 0; start < len(texts); start += maxBatch {
-		end := min(start+maxBatch, len(texts))
-		vecs, err := e.forward(ctx, texts[start:end], ids[start:end])
+	e.observe("tokenize", start)
+	for lo := 0; lo < len(texts); lo += maxBatch {
+		hi := min(lo+maxBatch, len(texts))
+		start := time.Now()
+		vecs, err := e.forward(ctx, texts[lo:hi], ids[lo:hi])
 		if err != nil {
 			return nil, err
 		}
+		e.observe("forward", start)
 		for i, v := range vecs {
-			out[start+i].Vector = v
+			out[lo+i].Vector = v
 		}
 	}
 	return out, nil

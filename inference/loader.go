@@ -83,3 +83,37 @@ func (l *Loader) Close() error {
 	l.enc, l.err = nil, errors.New("inference: closed")
 	return err
 }
+
+// Service is the encoder as the server uses it: loaded in the background
+// by a Loader, with concurrent requests coalesced into batches by a
+// Batcher. It is safe for concurrent use.
+type Service struct {
+	loader  *Loader
+	batcher *Batcher
+}
+
+// NewService puts a Batcher with opts in front of loader.
+func NewService(loader *Loader, opts BatcherOptions) *Service {
+	return &Service{loader: loader, batcher: NewBatcher(loader.Encode, opts)}
+}
+
+// Ready reports whether the model is loaded and warm; see Loader.Ready.
+func (s *Service) Ready() error { return s.loader.Ready() }
+
+// ModelID names the model.
+func (s *Service) ModelID() string { return s.loader.ModelID() }
+
+// Encode embeds texts as part of a batch. It fails fast with ErrNotReady
+// while the model loads and with ErrOverloaded when the queue is full.
+func (s *Service) Encode(ctx context.Context, texts []string) ([]Embedding, error) {
+	if err := s.loader.Ready(); err != nil {
+		return nil, err
+	}
+	return s.batcher.Encode(ctx, texts)
+}
+
+// Close stops the batcher, then releases the model.
+func (s *Service) Close() error {
+	s.batcher.Close()
+	return s.loader.Close()
+}

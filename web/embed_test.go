@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -103,3 +104,21 @@ func TestEmbedWhileModelLoads(t *testing.T) {
 }
 
 var errSecretPath = fmt.Errorf("open /secret/models/x: permission denied")
+
+func TestEmbedOverloaded(t *testing.T) {
+	s := newTestServerWith(t, testConfig(), &failingStoreOK{}, &overloadedEncoder{})
+	rec := s.do(t, "POST", "/embed", strings.NewReader(`{"inputs":["x"]}`), keyHeader(newKey))
+	if rec.Code != http.StatusTooManyRequests || errorOf(t, rec).Error.Code != "overloaded" {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if rec.Header().Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+}
+
+// overloadedEncoder is ready but its queue is always full.
+type overloadedEncoder struct{ fakeEncoder }
+
+func (*overloadedEncoder) Encode(context.Context, []string) ([]inference.Embedding, error) {
+	return nil, inference.ErrOverloaded
+}

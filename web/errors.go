@@ -101,6 +101,9 @@ func classify(err error) *Error {
 	case errors.Is(err, inference.ErrNotReady):
 		return &Error{Status: http.StatusServiceUnavailable, Code: "model_loading",
 			Message: "the model is still loading; retry shortly", Err: err}
+	case errors.Is(err, inference.ErrOverloaded):
+		return &Error{Status: http.StatusTooManyRequests, Code: "overloaded",
+			Message: "the inference queue is full; retry shortly", Err: err}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such resource", Err: err}
 	case errors.Is(err, store.ErrConflict):
@@ -128,8 +131,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return // headers are out; nothing more can be said to the client
 	}
-	if e.Status == http.StatusServiceUnavailable {
+	switch e.Status {
+	case http.StatusServiceUnavailable:
 		c.Response().Header().Set("Retry-After", "5")
+	case http.StatusTooManyRequests:
+		c.Response().Header().Set("Retry-After", "1")
 	}
 	if e.Status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="newsintel"`)

@@ -21,6 +21,10 @@ type Metrics struct {
 	latency      *prometheus.HistogramVec
 	keyRequests  *prometheus.CounterVec
 	authFailures prometheus.Counter
+	stages       *prometheus.HistogramVec
+	batchSize    prometheus.Histogram
+	queueDepth   prometheus.Gauge
+	predictions  *prometheus.CounterVec
 	started      time.Time
 }
 
@@ -30,7 +34,14 @@ const (
 	metricLatency      = "newsintel_http_request_duration_seconds"
 	metricKeyRequests  = "newsintel_http_requests_by_key_total"
 	metricAuthFailures = "newsintel_http_auth_failures_total"
+	metricStages       = "newsintel_inference_stage_seconds"
+	metricBatchSize    = "newsintel_inference_batch_size"
+	metricQueueDepth   = "newsintel_inference_queue_depth"
+	metricPredictions  = "newsintel_predictions_total"
 )
+
+// batchBuckets are the sizes the encoder's batches fall into.
+var batchBuckets = []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}
 
 // latencyBuckets spans a cached health check to a slow batch.
 var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
@@ -52,9 +63,22 @@ func NewMetrics() *Metrics {
 		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricAuthFailures, Help: "Requests refused for a missing or wrong API key.",
 		}),
+		stages: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: metricStages, Help: "Inference latency by stage: tokenize, forward (encoder graph), head (classifier).", Buckets: latencyBuckets,
+		}, []string{"stage"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: metricBatchSize, Help: "Texts per encoder batch after coalescing.", Buckets: batchBuckets,
+		}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: metricQueueDepth, Help: "Texts waiting for the encoder.",
+		}),
+		predictions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricPredictions, Help: "Predictions served, by model version and topic.",
+		}, []string{"model", "topic"}),
 		started: time.Now(),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.keyRequests, m.authFailures,
+		m.stages, m.batchSize, m.queueDepth, m.predictions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -70,6 +94,22 @@ func (m *Metrics) observeRequest(method, route string, status int, keyName strin
 	}
 }
 
+// ObserveStage records how long an inference stage took.
+func (m *Metrics) ObserveStage(stage string, d time.Duration) {
+	m.stages.WithLabelValues(stage).Observe(d.Seconds())
+}
+
+// ObserveBatch records an encoder batch's size and the texts still queued.
+func (m *Metrics) ObserveBatch(size, queued int) {
+	m.batchSize.Observe(float64(size))
+	m.queueDepth.Set(float64(queued))
+}
+
+// CountPrediction counts one prediction of topic by model.
+func (m *Metrics) CountPrediction(model, topic string) {
+	m.predictions.WithLabelValues(model, topic).Inc()
+}
+
 func statusClass(status int) string {
 	if status < 100 || status > 599 {
 		return "other"
@@ -83,6 +123,22 @@ type MetricsSnapshot struct {
 	Routes        []RouteStats       `json:"routes"`
 	APIKeys       map[string]float64 `json:"api_keys"`
 	AuthFailures  float64            `json:"auth_failures"`
+	Inference     InferenceStats     `json:"inference"`
+	Predictions   []PredictionCount  `json:"predictions"`
+}
+
+// InferenceStats describes the encoder's work.
+type InferenceStats struct {
+	Stages     map[string]Histogram `json:"stages_seconds"`
+	BatchSize  Histogram            `json:"batch_size"`
+	QueueDepth float64              `json:"queue_depth"`
+}
+
+// PredictionCount is how many predictions a model made of a topic.
+type PredictionCount struct {
+	Model string  `json:"model"`
+	Topic string  `json:"topic"`
+	Count float64 `json:"count"`
 }
 
 // RouteStats is one route pattern and method's counters and latency.
@@ -117,7 +173,8 @@ func (m *Metrics) Snapshot() (MetricsSnapshot, error) {
 	if err != nil {
 		return MetricsSnapshot{}, fmt.Errorf("metrics: gather: %w", err)
 	}
-	snap := MetricsSnapshot{UptimeSeconds: time.Since(m.started).Seconds(), APIKeys: map[string]float64{}}
+	snap := MetricsSnapshot{UptimeSeconds: time.Since(m.started).Seconds(), APIKeys: map[string]float64{},
+		Inference: InferenceStats{Stages: map[string]Histogram{}}, Predictions: []PredictionCount{}}
 	routes := map[[2]string]*RouteStats{}
 	route := func(labels []*dto.LabelPair) *RouteStats {
 		key := [2]string{label(labels, "route"), label(labels, "method")}
@@ -142,6 +199,15 @@ func (m *Metrics) Snapshot() (MetricsSnapshot, error) {
 				snap.APIKeys[label(mt.GetLabel(), "key")] = mt.GetCounter().GetValue()
 			case metricAuthFailures:
 				snap.AuthFailures = mt.GetCounter().GetValue()
+			case metricStages:
+				snap.Inference.Stages[label(mt.GetLabel(), "stage")] = histogramOf(mt.GetHistogram())
+			case metricBatchSize:
+				snap.Inference.BatchSize = histogramOf(mt.GetHistogram())
+			case metricQueueDepth:
+				snap.Inference.QueueDepth = mt.GetGauge().GetValue()
+			case metricPredictions:
+				snap.Predictions = append(snap.Predictions, PredictionCount{
+					Model: label(mt.GetLabel(), "model"), Topic: label(mt.GetLabel(), "topic"), Count: mt.GetCounter().GetValue()})
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -145,5 +146,37 @@ func TestJSONPath(t *testing.T) {
 		if got := jsonPath(in); got != want {
 			t.Errorf("jsonPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestInferenceMetrics(t *testing.T) {
+	m := NewMetrics()
+	m.ObserveStage("forward", 30*time.Millisecond)
+	m.ObserveStage("forward", 50*time.Millisecond)
+	m.ObserveStage("tokenize", time.Millisecond)
+	m.ObserveBatch(8, 3)
+	m.ObserveBatch(32, 0)
+	m.CountPrediction("agnews-v1", "Sports")
+	m.CountPrediction("agnews-v1", "Sports")
+	m.CountPrediction("agnews-v1", "World")
+	snap, err := m.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := snap.Inference.Stages["forward"]; f.Count != 2 || math.Abs(f.Sum-0.08) > 1e-9 || f.P50 < 0.025 || f.P50 > 0.05 {
+		t.Errorf("forward = %+v", f)
+	}
+	if b := snap.Inference.BatchSize; b.Count != 2 || b.Sum != 40 {
+		t.Errorf("batch size = %+v", b)
+	}
+	if snap.Inference.QueueDepth != 0 {
+		t.Errorf("queue depth = %v, want the last value 0", snap.Inference.QueueDepth)
+	}
+	counts := map[string]float64{}
+	for _, p := range snap.Predictions {
+		counts[p.Model+"/"+p.Topic] = p.Count
+	}
+	if counts["agnews-v1/Sports"] != 2 || counts["agnews-v1/World"] != 1 {
+		t.Errorf("predictions = %v", snap.Predictions)
 	}
 }

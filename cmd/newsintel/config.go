@@ -33,6 +33,9 @@ type config struct {
 	MaxBodyBytes       int64
 	RequestTimeout     time.Duration
 	ShutdownTimeout    time.Duration
+	BatchMaxSize       int
+	BatchMaxWait       time.Duration
+	QueueSize          int
 }
 
 // loadConfig reads and validates the environment. It reports every bad
@@ -50,6 +53,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MaxBodyBytes:      p.positiveInt("MAX_BODY_BYTES", 10<<20),
 		RequestTimeout:    p.duration("REQUEST_TIMEOUT", 30*time.Second),
 		ShutdownTimeout:   p.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		BatchMaxSize:      int(p.positiveInt("BATCH_MAX_SIZE", 64)),
+		BatchMaxWait:      p.duration("BATCH_MAX_WAIT", 5*time.Millisecond),
+		QueueSize:         int(p.positiveInt("INFERENCE_QUEUE_SIZE", 1024)),
 	}
 	c.DBURL = p.str("DB_URL", "sqlite://"+filepath.Join(c.DataDir, "newsintel.db"))
 	c.ModelDir = p.str("MODEL_DIR", filepath.Join(c.DataDir, "models"))

@@ -69,6 +69,9 @@ func TestConfigErrors(t *testing.T) {
 		"MAX_BODY_BYTES":       "-1",
 		"REQUEST_TIMEOUT":      "30",
 		"SHUTDOWN_TIMEOUT":     "0s",
+		"BATCH_MAX_SIZE":       "0",
+		"BATCH_MAX_WAIT":       "soon",
+		"INFERENCE_QUEUE_SIZE": "many",
 	}
 	for name, value := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -50,10 +50,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
+	metrics := web.NewMetrics()
 	// The model loads in the background: liveness answers at once, and
 	// readiness once the model is fetched (first run only), loaded and warm.
-	encoder := inference.Load(ctx, func(ctx context.Context) (*inference.Encoder, error) {
-		return loadEncoder(ctx, cfg.ModelDir, log)
+	loader := inference.Load(ctx, func(ctx context.Context) (*inference.Encoder, error) {
+		enc, err := loadEncoder(ctx, cfg.ModelDir, log)
+		if err == nil {
+			enc.OnStage(metrics.ObserveStage)
+		}
+		return enc, err
+	})
+	encoder := inference.NewService(loader, inference.BatcherOptions{
+		MaxBatch: cfg.BatchMaxSize, MaxWait: cfg.BatchMaxWait, QueueSize: cfg.QueueSize,
+		OnBatch: metrics.ObserveBatch,
 	})
 	defer encoder.Close()
 
@@ -71,7 +80,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		},
 		Store:   db,
 		Encoder: encoder,
-		Metrics: web.NewMetrics(),
+		Metrics: metrics,
 		Assets:  assets,
 		Logger:  log,
 	})
