@@ -23,10 +23,18 @@ const (
 	batchSize = 32
 )
 
-// buildFolder converts the npm model into a fresh model folder, applying
-// mutate (if not nil) to the extracted parameters first.
+// buildFolder returns a model folder: the shared one in var/models (made by
+// EnsureModel, as serve makes it) when mutate is nil, else a fresh
+// conversion with mutate applied to the extracted parameters.
 func buildFolder(t testing.TB, mutate func(*use.Encoder)) string {
 	t.Helper()
+	if mutate == nil {
+		dir, err := EnsureModel(context.Background(), FetchOptions{Dir: testenv.ModelsDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
 	enc, vocab, err := use.Convert(testenv.ModelDir(t))
 	if err != nil {
 		t.Fatal(err)

@@ -10,14 +10,12 @@ import (
 	"github.com/newsintel/newsintel/inference/internal/testenv"
 )
 
-// TestHugotTokenizerPath measures how far hugot's stock text path
-// (FeatureExtractionPipeline.RunPipeline with its pure-Go tokenizer reading
-// tokenizer.json) is from the reference. It documents the gap rather than
-// asserting parity: hugot's Go Unigram tokenizer is greedy, not Viterbi.
-func TestHugotTokenizerPath(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow; documents a known gap")
-	}
+// TestHugotTokenizerStillDiffers guards the reason Encoder tokenizes with
+// its own port: hugot's pure-Go tokenizer reads tokenizer.json but matches
+// Unigram pieces greedily and drops unknown characters, so it does not
+// reproduce the reference ids (134 of 301 golden inputs when measured). If
+// a hugot upgrade makes it exact, this fails: switch to hugot's text path.
+func TestHugotTokenizerStillDiffers(t *testing.T) {
 	g := testenv.LoadGolden(t)
 	e, err := Open(context.Background(), buildFolder(t, nil))
 	if err != nil {
@@ -25,8 +23,7 @@ func TestHugotTokenizerPath(t *testing.T) {
 	}
 	defer e.Close()
 	p := e.Pipeline()
-
-	sameIDs := 0
+	same := 0
 	for i, in := range g.Inputs {
 		batch := backends.NewBatch(1)
 		backends.TokenizeInputs(batch, p.Model.Tokenizer, []string{in})
@@ -35,28 +32,14 @@ func TestHugotTokenizerPath(t *testing.T) {
 			got[j] = int(id)
 		}
 		if slices.Equal(got, g.IDs[i]) {
-			sameIDs++
-		} else if testing.Verbose() && i < 80 {
-			t.Logf("input %d %q: hugot %v, reference %v", i, in, got, g.IDs[i])
+			same++
 		}
 	}
-
-	pass := 0
-	worst := 2.0
-	for start := 0; start < len(g.Inputs); start += batchSize {
-		end := min(start+batchSize, len(g.Inputs))
-		out, err := p.RunPipeline(context.Background(), g.Inputs[start:end])
-		if err != nil {
-			t.Fatalf("RunPipeline: %v", err)
-		}
-		for k, emb := range out.Embeddings {
-			c, d := testenv.Compare(emb, g.Embeddings[start+k])
-			worst = min(worst, c)
-			if c >= minCosine && d <= maxAbs {
-				pass++
-			}
-		}
+	t.Logf("hugot's own tokenizer: identical ids for %d/%d inputs", same, len(g.Inputs))
+	if same == len(g.Inputs) {
+		t.Fatal("hugot's tokenizer now reproduces the reference: Encoder's own tokenizer may be dropped")
 	}
-	t.Logf("hugot's own tokenizer: identical ids for %d/%d inputs; embedding parity for %d/%d; min cosine %.4f",
-		sameIDs, len(g.Inputs), pass, len(g.Inputs), worst)
+	if same == 0 {
+		t.Fatal("hugot's tokenizer matched no input at all: tokenizer.json is probably broken")
+	}
 }
