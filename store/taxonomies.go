@@ -25,8 +25,11 @@ type Taxonomy struct {
 }
 
 // PutTaxonomy creates the taxonomy or replaces its topics, and reports
-// whether it was created.
+// whether it was created. An invalid taxonomy gets a ValidationError.
 func (db *DB) PutTaxonomy(ctx context.Context, t Taxonomy) (created bool, err error) {
+	if err := t.Validate(); err != nil {
+		return false, fmt.Errorf("store: put taxonomy: %w", err)
+	}
 	now := time.Now().UTC()
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var id int64

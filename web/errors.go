@@ -79,13 +79,20 @@ var codeForStatus = map[int]string{
 // client is told.
 func classify(err error) *Error {
 	var (
-		e      *Error
-		he     *echo.HTTPError
-		tooBig *http.MaxBytesError
+		e       *Error
+		he      *echo.HTTPError
+		tooBig  *http.MaxBytesError
+		invalid store.ValidationError
 	)
 	switch {
 	case errors.As(err, &e):
 		return e
+	case errors.As(err, &invalid):
+		details := make([]FieldError, len(invalid))
+		for i, f := range invalid {
+			details[i] = FieldError{Field: f.Field, Message: f.Message}
+		}
+		return errValidation(details...)
 	case errors.As(err, &tooBig):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
 			Message: fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit)}

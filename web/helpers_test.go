@@ -166,13 +166,14 @@ func (f *fakeEncoder) Encode(ctx context.Context, texts []string) ([]inference.E
 	return out, nil
 }
 
-// failingStoreOK is a store whose database answers, without a file.
-type failingStoreOK struct{}
+// failingStoreOK is a store whose database answers, without a file; any
+// other method panics.
+type failingStoreOK struct{ Store }
 
 func (*failingStoreOK) Ping(context.Context) error { return nil }
 
-// failingStore is a store whose database is down.
-type failingStore struct{}
+// failingStore is a store whose database is down; any other method panics.
+type failingStore struct{ Store }
 
 func (failingStore) Ping(context.Context) error { return io.ErrUnexpectedEOF }
 

@@ -14,6 +14,10 @@ const (
 	RouteMetricsPrometheus = "metrics-prometheus"
 	RouteStatic            = "static"
 	RouteEmbed             = "embed"
+	RouteTaxonomies        = "taxonomies"
+	RouteTaxonomy          = "taxonomy"
+	RouteTaxonomyPut       = "taxonomy-put"
+	RouteTaxonomyDelete    = "taxonomy-delete"
 )
 
 type route struct {
@@ -38,5 +42,9 @@ func (s *Server) routes() []route {
 		{RouteMetricsPrometheus, http.MethodGet, "/metrics/prometheus", false, s.metricsPrometheus},
 		{RouteStatic, http.MethodGet, "/static/*", true, s.static},
 		{RouteEmbed, http.MethodPost, "/embed", false, s.embed},
+		{RouteTaxonomies, http.MethodGet, "/taxonomies", false, s.listTaxonomies},
+		{RouteTaxonomy, http.MethodGet, "/taxonomies/:name", false, s.getTaxonomy},
+		{RouteTaxonomyPut, http.MethodPut, "/taxonomies/:name", false, s.putTaxonomy},
+		{RouteTaxonomyDelete, http.MethodDelete, "/taxonomies/:name", false, s.deleteTaxonomy},
 	}
 }

@@ -14,11 +14,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/newsintel/newsintel/static"
+	"github.com/newsintel/newsintel/store"
 )
 
 // Store is what the web layer needs from storage.
 type Store interface {
 	Ping(ctx context.Context) error
+	PutTaxonomy(ctx context.Context, t store.Taxonomy) (created bool, err error)
+	Taxonomy(ctx context.Context, name string) (store.Taxonomy, error)
+	Taxonomies(ctx context.Context) ([]store.Taxonomy, error)
+	DeleteTaxonomy(ctx context.Context, name string) error
 }
 
 // Config is the web layer's share of the configuration, already validated.

