@@ -25,6 +25,16 @@ var (
 	sequenceBuckets = []int{16, 32, 64, MaxTokens}
 )
 
+// sequenceBucket is the smallest sequence bucket that holds n tokens.
+func sequenceBucket(n int) int {
+	for _, b := range sequenceBuckets {
+		if n <= b {
+			return b
+		}
+	}
+	return sequenceBuckets[len(sequenceBuckets)-1]
+}
+
 // maxBatch is the most texts run through the graph at once; Encode splits
 // larger requests.
 var maxBatch = batchBuckets[len(batchBuckets)-1]
@@ -157,7 +167,10 @@ func (e *Encoder) forward(ctx context.Context, texts []string, ids [][]int) ([][
 			batch.Input[i] = in
 			maxSeq = max(maxSeq, len(seq))
 		}
-		batch.MaxSequenceLength = maxSeq
+		// hugot pads the batch dimension to its buckets but, on the Go
+		// backend, not the sequence: without this every new length would
+		// compile a graph, until the cache limit fails the call.
+		batch.MaxSequenceLength = sequenceBucket(maxSeq)
 		return backends.CreateInputTensors(batch, p.Model)
 	}
 	run := func(ctx context.Context, batch *backends.PipelineBatch) error {

@@ -271,3 +271,23 @@ func TestConcurrentEmbed(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestManyShapes: requests of every batch size and length must reuse a
+// bounded set of compiled graphs, not fail once the cache is full.
+func TestManyShapes(t *testing.T) {
+	e, err := Open(context.Background(), buildFolder(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	word := "news "
+	for n := 1; n <= 70; n++ {
+		texts := make([]string, 1+n%9)
+		for i := range texts {
+			texts[i] = strings.Repeat(word, n+i)
+		}
+		if _, err := e.Embed(context.Background(), texts); err != nil {
+			t.Fatalf("batch of %d texts of ~%d tokens: %v", len(texts), n, err)
+		}
+	}
+}
