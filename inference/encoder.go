@@ -1,12 +1,18 @@
 package inference
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/graph"
+	mlmodel "github.com/gomlx/gomlx/ml/model"
 	"github.com/knights-analytics/hugot"
 	"github.com/knights-analytics/hugot/backends"
 	"github.com/knights-analytics/hugot/options"
@@ -16,13 +22,35 @@ import (
 	"github.com/newsintel/newsintel/inference/use"
 )
 
-// Shapes the encoder compiles graphs for. The pure-Go backend compiles one
-// graph per input shape; without buckets a long-running server would
-// compile and keep one for every (batch, length) pair it ever saw. Inputs
-// are padded up to the next bucket, which the graph masks out.
+// How a call runs (see PERF.md for the measurements behind each choice).
+//
+// The texts of a call are sorted by token count and cut into groups of at
+// most groupSize texts, so each group is padded only to its own longest
+// text. Groups run concurrently, one per core, each single-threaded; a
+// call that makes one group runs alone with multi-threaded ops instead.
+// hugot's default Go backend runs independent ops on executors that hold
+// the worker slots while they wait, leaving each matmul one worker: one
+// busy core. The encoder therefore swaps in its own backends.
+const (
+	groupSize   = 8
+	concurrency = 2
+	// singleBackend runs ops one after another, each large op (matmul,
+	// softmax) using every core.
+	singleBackend = "ops_sequential"
+	// groupBackend runs every op on the calling goroutine: the concurrent
+	// groups already keep the cores busy.
+	groupBackend = "ops_sequential,parallelism=0"
+)
+
+// Shapes the encoder compiles graphs for. The Go backend compiles one
+// graph per input shape (about 0.1 s each); hugot pads the batch to its
+// buckets but, on this backend, not the sequence, so the encoder pads the
+// sequence itself. The buckets bound the compiled graphs to
+// len(batchBuckets) × len(sequenceBuckets) per backend, which Warm can
+// compile ahead of traffic.
 var (
-	batchBuckets    = []int{1, 2, 4, 8, 16, 32, 64}
-	sequenceBuckets = []int{16, 32, 64, MaxTokens}
+	batchBuckets    = []int{1, 2, 4, groupSize}
+	sequenceBuckets = []int{8, 16, 24, 32, 48, 64, 96, MaxTokens}
 )
 
 // sequenceBucket is the smallest sequence bucket that holds n tokens.
@@ -35,34 +63,20 @@ func sequenceBucket(n int) int {
 	return sequenceBuckets[len(sequenceBuckets)-1]
 }
 
-// maxBatch is the most texts run through the graph at once; Encode splits
-// larger requests.
-var maxBatch = batchBuckets[len(batchBuckets)-1]
-
 // Encoder embeds text with Universal Sentence Encoder Lite through hugot's
 // pure-Go backend. It is safe for concurrent use.
 //
 // hugot's own pure-Go tokenizer matches Unigram pieces greedily, which does
-// not reproduce the reference tokenization, so Encode tokenizes with the
-// exact port in package tokenizer and hands the ids to the pipeline's model
-// through hugot's exported backend functions; everything after
+// not reproduce the reference tokenization, so the encoder tokenizes with
+// the exact port in package tokenizer and hands the ids to the pipeline's
+// model through hugot's exported backend functions; everything after
 // tokenization (input tensors, the graph, output reshaping) is hugot's.
 type Encoder struct {
-	session  *hugot.Session
-	pipeline *pipelines.FeatureExtractionPipeline
-	tok      *tokenizer.Tokenizer
-	onStage  func(stage string, d time.Duration)
-}
-
-// OnStage makes the encoder report how long each stage of every call took:
-// "tokenize" and "forward" (the graph, with hugot's tensor handling). Set
-// it before the encoder is shared.
-func (e *Encoder) OnStage(fn func(stage string, d time.Duration)) { e.onStage = fn }
-
-func (e *Encoder) observe(stage string, since time.Time) {
-	if e.onStage != nil {
-		e.onStage(stage, time.Since(since))
-	}
+	session *hugot.Session
+	single  *pipelines.FeatureExtractionPipeline // calls that make one group
+	grouped *pipelines.FeatureExtractionPipeline // concurrent groups
+	tok     *tokenizer.Tokenizer
+	onStage func(stage string, d time.Duration)
 }
 
 // Open loads the model folder dir (see EnsureModel) into a new hugot
@@ -78,15 +92,58 @@ func Open(ctx context.Context, dir string) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inference: create hugot session: %w", err)
 	}
+	e := &Encoder{session: session, tok: tok}
+	if e.single, err = newPipeline(session, dir, ModelID, singleBackend); err != nil {
+		return nil, errors.Join(err, session.Destroy())
+	}
+	if e.grouped, err = newPipeline(session, dir, ModelID+"-grouped", groupBackend); err != nil {
+		return nil, errors.Join(err, session.Destroy())
+	}
+	return e, nil
+}
+
+// newPipeline creates a feature-extraction pipeline for the model folder
+// dir and moves its model to a Go backend made with config. hugot gives no
+// option for the backend's configuration, so the backend and executor of
+// the pipeline's model are replaced; its variables are kept.
+func newPipeline(session *hugot.Session, dir, name, config string) (*pipelines.FeatureExtractionPipeline, error) {
 	p, err := hugot.NewPipeline(session, hugot.FeatureExtractionConfig{
 		ModelPath: dir,
-		Name:      ModelID,
+		Name:      name,
 		Options:   []hugot.FeatureExtractionOption{pipelines.WithOutputName(use.Output)},
 	})
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("inference: load %s: %w", dir, err), session.Destroy())
+		return nil, fmt.Errorf("inference: load %s: %w", dir, err)
 	}
-	return &Encoder{session: session, pipeline: p, tok: tok}, nil
+	gm := p.Model.GoMLXModel
+	if gm == nil {
+		return nil, errors.New("inference: the pipeline has no GoMLX model")
+	}
+	// gomlx copies the weights into every compiled graph as constants
+	// unless the graph is marked as training: about 45 MB per input shape.
+	// Marked, the weights are parameters shared by all shapes. Nothing in
+	// this graph behaves differently in training (no dropout, no batch
+	// norm).
+	call := func(scope *mlmodel.Scope, inputs []*graph.Node) []*graph.Node {
+		scope.SetTraining(inputs[0].Graph(), true)
+		return gm.Call(scope, inputs)
+	}
+	be, err := gobackend.New(config)
+	if err != nil {
+		return nil, fmt.Errorf("inference: go backend %q: %w", config, err)
+	}
+	exec, err := mlmodel.NewExec(be, gm.Store, call)
+	if err != nil {
+		be.Finalize()
+		return nil, fmt.Errorf("inference: model executor: %w", err)
+	}
+	// Every shape a call can make; a graph beyond it is a bug, not load.
+	exec.SetMaxCache(len(batchBuckets) * len(sequenceBuckets))
+	old := gm.Backend
+	gm.Exec.Finalize()
+	gm.Backend, gm.Exec = be, exec
+	old.Finalize()
+	return p, nil
 }
 
 // Close releases the hugot session.
@@ -95,8 +152,19 @@ func (e *Encoder) Close() error { return e.session.Destroy() }
 // ModelID names the model.
 func (e *Encoder) ModelID() string { return ModelID }
 
-// Pipeline exposes the underlying hugot pipeline.
-func (e *Encoder) Pipeline() *pipelines.FeatureExtractionPipeline { return e.pipeline }
+// Pipeline exposes the hugot pipeline that runs single-group calls.
+func (e *Encoder) Pipeline() *pipelines.FeatureExtractionPipeline { return e.single }
+
+// OnStage makes the encoder report how long each stage of every call took:
+// "tokenize" and "forward" (the graph, with hugot's tensor handling). Set
+// it before the encoder is shared.
+func (e *Encoder) OnStage(fn func(stage string, d time.Duration)) { e.onStage = fn }
+
+func (e *Encoder) observe(stage string, since time.Time) {
+	if e.onStage != nil {
+		e.onStage(stage, time.Since(since))
+	}
+}
 
 // Tokenize returns the reference tokenization of text, not truncated.
 func (e *Encoder) Tokenize(text string) []int { return e.tok.Encode(text) }
@@ -118,7 +186,8 @@ func (e *Encoder) Embed(ctx context.Context, texts []string) ([][]float32, error
 
 // Encode embeds texts, in order, reporting each one's token count and
 // whether it was truncated. An empty text gets the embedding of an empty
-// sequence.
+// sequence. A text's embedding reads only its own tokens, so it does not
+// depend on the other texts of the call beyond float rounding.
 func (e *Encoder) Encode(ctx context.Context, texts []string) ([]Embedding, error) {
 	start := time.Now()
 	out := make([]Embedding, len(texts))
@@ -132,64 +201,131 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([]Embedding, erro
 		}
 	}
 	e.observe("tokenize", start)
-	for lo := 0; lo < len(texts); lo += maxBatch {
-		hi := min(lo+maxBatch, len(texts))
-		start := time.Now()
-		vecs, err := e.forward(ctx, texts[lo:hi], ids[lo:hi])
-		if err != nil {
+	if len(texts) == 0 {
+		return out, nil
+	}
+
+	start = time.Now()
+	groups := groupByLength(ids)
+	if len(groups) == 1 {
+		if err := e.run(ctx, e.single, groups[0], ids, out); err != nil {
 			return nil, err
 		}
 		e.observe("forward", start)
-		for i, v := range vecs {
-			out[lo+i].Vector = v
-		}
+		return out, nil
 	}
+	// One worker per core; the first error cancels the rest.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan []int)
+	var wg sync.WaitGroup
+	for range min(concurrency, len(groups)) {
+		wg.Go(func() {
+			for g := range next {
+				if err := e.run(ctx, e.grouped, g, ids, out); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+	for _, g := range groups {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- g
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("inference: embed %d texts: %w", len(texts), err)
+	}
+	e.observe("forward", start)
 	return out, nil
 }
 
-// forward runs one batch of token ids through the graph.
-func (e *Encoder) forward(ctx context.Context, texts []string, ids [][]int) ([][]float32, error) {
-	p := e.pipeline
-	preprocess := func(batch *backends.PipelineBatch) error {
-		batch.Input = make([]backends.TokenizedInput, len(ids))
-		maxSeq := 1
-		for i, seq := range ids {
-			in := backends.TokenizedInput{
-				Raw:               texts[i],
-				TokenIDs:          make([]uint32, len(seq)),
-				AttentionMask:     make([]uint32, len(seq)),
-				MaxAttentionIndex: len(seq) - 1,
+// Warm compiles the graph of every input shape a call can make, so that no
+// request pays for a compilation. It takes a few seconds.
+func (e *Encoder) Warm(ctx context.Context) error {
+	for _, p := range []*pipelines.FeatureExtractionPipeline{e.single, e.grouped} {
+		for _, b := range batchBuckets {
+			for _, n := range sequenceBuckets {
+				ids := make([][]int, b)
+				idx := make([]int, b)
+				for i := range ids {
+					ids[i] = slices.Repeat([]int{tokenizer.UnknownID}, n)
+					idx[i] = i
+				}
+				if err := e.run(ctx, p, idx, ids, make([]Embedding, b)); err != nil {
+					return fmt.Errorf("inference: warm up batch %d × %d tokens: %w", b, n, err)
+				}
 			}
-			for j, id := range seq {
+		}
+	}
+	return nil
+}
+
+// groupByLength splits the indices of ids into the model calls of one
+// Encode call: sorted by token count, in consecutive groups of near-equal
+// size, at most groupSize texts and, given enough texts, at least one group
+// per core.
+func groupByLength(ids [][]int) [][]int {
+	n := len(ids)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	k := max((n+groupSize-1)/groupSize, min(concurrency, n))
+	if k == 1 {
+		return [][]int{order}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(ids[a]), len(ids[b])) })
+	groups := make([][]int, 0, k)
+	for g, start := 0, 0; g < k; g++ {
+		end := start + (n-start)/(k-g)
+		groups = append(groups, order[start:end])
+		start = end
+	}
+	return groups
+}
+
+// run embeds the texts ids[idx[k]] in one call of pipeline p and stores
+// their embeddings at out[idx[k]].
+func (e *Encoder) run(ctx context.Context, p *pipelines.FeatureExtractionPipeline, idx []int, ids [][]int, out []Embedding) error {
+	preprocess := func(batch *backends.PipelineBatch) error {
+		batch.Input = make([]backends.TokenizedInput, len(idx))
+		maxSeq := 1
+		for k, i := range idx {
+			in := backends.TokenizedInput{
+				TokenIDs:          make([]uint32, len(ids[i])),
+				AttentionMask:     make([]uint32, len(ids[i])),
+				MaxAttentionIndex: len(ids[i]) - 1,
+			}
+			for j, id := range ids[i] {
 				in.TokenIDs[j] = uint32(id)
 				in.AttentionMask[j] = 1
 			}
-			batch.Input[i] = in
-			maxSeq = max(maxSeq, len(seq))
+			batch.Input[k] = in
+			maxSeq = max(maxSeq, len(ids[i]))
 		}
-		// hugot pads the batch dimension to its buckets but, on the Go
-		// backend, not the sequence: without this every new length would
-		// compile a graph, until the cache limit fails the call.
 		batch.MaxSequenceLength = sequenceBucket(maxSeq)
 		return backends.CreateInputTensors(batch, p.Model)
 	}
 	run := func(ctx context.Context, batch *backends.PipelineBatch) error {
 		return backends.RunSessionOnBatch(ctx, batch, p.BasePipeline)
 	}
-	postprocess := func(batch *backends.PipelineBatch) (*[][]float32, error) {
-		out, ok := batch.OutputValues[p.OutputIndex].([][]float32)
+	postprocess := func(batch *backends.PipelineBatch) (*struct{}, error) {
+		res, ok := batch.OutputValues[p.OutputIndex].([][]float32)
 		if !ok {
 			return nil, fmt.Errorf("inference: model output is %T, want [][]float32", batch.OutputValues[p.OutputIndex])
 		}
-		if len(out) < len(ids) {
-			return nil, fmt.Errorf("inference: got %d embeddings for %d texts", len(out), len(ids))
+		if len(res) < len(idx) {
+			return nil, fmt.Errorf("inference: got %d embeddings for %d texts", len(res), len(idx))
 		}
-		out = out[:len(ids)] // rows past len(ids) pad the batch to its bucket
-		return &out, nil
+		for k, i := range idx { // rows past len(idx) pad the batch to its bucket
+			out[i].Vector = res[k]
+		}
+		return &struct{}{}, nil
 	}
-	res, err := backends.RunPipeline(ctx, len(ids), preprocess, run, postprocess)
-	if err != nil {
-		return nil, fmt.Errorf("inference: embed %d texts: %w", len(ids), err)
-	}
-	return *res, nil
+	_, err := backends.RunPipeline(ctx, len(idx), preprocess, run, postprocess)
+	return err
 }

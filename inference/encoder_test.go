@@ -291,3 +291,56 @@ func TestManyShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestWarm compiles every shape a call can make: all of them must fit the
+// executor's cache, and the encoder must still be right afterwards.
+func TestWarm(t *testing.T) {
+	g := testenv.LoadGolden(t)
+	e, err := Open(context.Background(), buildFolder(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	start := time.Now()
+	if err := e.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("warmed %d shapes in %v", 2*len(batchBuckets)*len(sequenceBuckets), time.Since(start))
+	got := embedAll(t, e, g.Inputs[:40])
+	if p := compareAll(got, g.Embeddings[:40]); len(p.failures) > 0 {
+		t.Fatalf("after Warm, %d inputs differ from the reference", len(p.failures))
+	}
+}
+
+func TestGroupByLength(t *testing.T) {
+	lens := []int{5, 1, 9, 3, 7, 2, 8, 4, 6, 10, 11, 12, 13, 14, 15, 16, 17}
+	ids := make([][]int, len(lens))
+	for i, n := range lens {
+		ids[i] = make([]int, n)
+	}
+	groups := groupByLength(ids)
+	seen := map[int]bool{}
+	prevMax := -1
+	for _, g := range groups {
+		if len(g) == 0 || len(g) > groupSize {
+			t.Fatalf("group of %d", len(g))
+		}
+		lo := len(ids[g[0]])
+		if lo < prevMax {
+			t.Fatalf("groups overlap in length: %v", groups)
+		}
+		for _, i := range g {
+			seen[i] = true
+			prevMax = max(prevMax, len(ids[i]))
+		}
+	}
+	if len(seen) != len(ids) || len(groups) != 3 {
+		t.Fatalf("%d groups covering %d of %d texts", len(groups), len(seen), len(ids))
+	}
+	if got := groupByLength(ids[:2]); len(got) != 2 {
+		t.Fatalf("two texts make %d groups, want one per core", len(got))
+	}
+	if got := groupByLength(ids[:1]); len(got) != 1 {
+		t.Fatalf("one text makes %d groups", len(got))
+	}
+}

@@ -41,13 +41,6 @@ func model(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// warmupTexts compile and exercise the shapes most requests use, so the
-// first real request does not pay for graph compilation.
-var warmupTexts = []string{
-	"Stocks rallied on Friday after the central bank held interest rates steady.",
-	"The home side scored twice in the final ten minutes to win the cup.",
-}
-
 // loadEncoder makes sure the model is in dir, opens it and warms it up,
 // logging each step: on a fresh machine this is where the model is
 // fetched and converted.
@@ -68,12 +61,10 @@ func loadEncoder(ctx context.Context, dir string, log *slog.Logger) (*inference.
 		log.Error("model: cannot load the model; /ready stays 503", slog.Any("error", err))
 		return nil, err
 	}
-	for _, batch := range [][]string{warmupTexts[:1], warmupTexts} {
-		if _, err := enc.Embed(ctx, batch); err != nil {
-			enc.Close()
-			log.Error("model: warm-up failed; /ready stays 503", slog.Any("error", err))
-			return nil, err
-		}
+	if err := enc.Warm(ctx); err != nil {
+		enc.Close()
+		log.Error("model: warm-up failed; /ready stays 503", slog.Any("error", err))
+		return nil, err
 	}
 	log.Info("model ready", slog.String("model", inference.ModelID), slog.Duration("took", time.Since(start).Round(time.Millisecond)))
 	return enc, nil

@@ -107,3 +107,6 @@ func FloatAttr(name string, v float32) Attr { return Attr{Name: name, Type: Attr
 
 // IntsAttr returns an ints attribute.
 func IntsAttr(name string, v ...int64) Attr { return Attr{Name: name, Type: AttrInts, Ints: v} }
+
+// StringAttr returns a string attribute.
+func StringAttr(name, v string) Attr { return Attr{Name: name, Type: AttrString, S: v} }

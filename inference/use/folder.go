@@ -14,7 +14,7 @@ import (
 // ConverterVersion names the converter's output format. Bump it whenever
 // the ONNX graph or the folder's files change, so that installed models are
 // converted again; TestConverterOutputPinned fails until you do.
-const ConverterVersion = "1"
+const ConverterVersion = "2"
 
 // Files written into a model folder by WriteFolder.
 const (

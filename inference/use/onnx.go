@@ -40,12 +40,14 @@ func (e *Encoder) TimingSignal() []float32 {
 //
 // The TF graph works on sparse (row, position) pairs and uses Where,
 // ScatterNd and GatherNd to run the per-token parts only on real tokens.
-// Here everything runs densely and padding is neutralised with the mask:
-// padding keys get the same -1e9 attention bias, the branches that the TF
-// graph scatters (embedding+timing, residual projection, FFN) are
-// multiplied by the mask, and pooling is the same masked mean. Real-token
-// outputs are therefore the same computation; padded positions may hold
-// different (unused) values.
+// Here everything runs densely on all positions: padding keys get the same
+// -1e9 attention bias, so padded positions never reach a real token, and
+// pooling is the same masked mean, so they are never read. (Zeroing them,
+// as the TF scatter does, would only cost time.) Real-token outputs are
+// therefore the same computation up to float32 rounding (folded query
+// scale, fused layer norm and projections); padded positions hold other,
+// unused values. The layout is chosen for the onnx-gomlx fusions and the Go
+// backend kernels; see ARCHITECTURE.md and PERF.md.
 func (e *Encoder) BuildONNX(producerVersion string) (*onnxpb.Model, error) {
 	b := onnxpb.NewBuilder("use_lite")
 	f32 := func(name string, data []float32, dims ...int64) string { return b.ConstF32(name, dims, data) }
@@ -67,7 +69,6 @@ func (e *Encoder) BuildONNX(producerVersion string) (*onnxpb.Model, error) {
 	table := f32("timing_signal", e.TimingSignal(), ml, int64(e.EmbedDim))
 	timing := b.Op("Slice", []string{table, i64(0), seqLen, i64(0)}) // [L,256]
 	x := b.Op("Add", []string{emb, b.Op("Add", []string{emb, timing})})
-	x = b.Op("Mul", []string{x, mask3})
 
 	// Additive attention bias [B,1,1,L]: 0 for tokens, MaskBias for padding.
 	b.Scope("mask")
@@ -75,12 +76,10 @@ func (e *Encoder) BuildONNX(producerVersion string) (*onnxpb.Model, error) {
 	bias := b.Op("Mul", []string{b.Op("Sub", []string{one, maskF}), b.ScalarF32(e.MaskBias)})
 	bias = b.Op("Unsqueeze", []string{bias, i64(1, 2)})
 
+	// Layer norm over the last axis (fused by onnx-gomlx):
+	// scale·(x−μ)/√(var+ε) + shift.
 	layerNorm := func(x, scale, shift string) string {
-		mean := b.Op("ReduceMean", []string{x}, onnxpb.IntsAttr("axes", -1), onnxpb.IntAttr("keepdims", 1))
-		d := b.Op("Sub", []string{x, mean})
-		variance := b.Op("ReduceMean", []string{b.Op("Mul", []string{d, d})}, onnxpb.IntsAttr("axes", -1), onnxpb.IntAttr("keepdims", 1))
-		rs := b.Op("Reciprocal", []string{b.Op("Sqrt", []string{b.Op("Add", []string{variance, b.ScalarF32(e.LayerNormEps)})})})
-		return b.Op("Add", []string{b.Op("Mul", []string{b.Op("Mul", []string{scale, rs}), d}), shift})
+		return b.Op("LayerNormalization", []string{x, scale, shift}, onnxpb.IntAttr("axis", -1), onnxpb.FloatAttr("epsilon", e.LayerNormEps))
 	}
 	dense := func(x, w, bias string) string {
 		return b.Op("Add", []string{b.Op("MatMul", []string{x, w}), bias})
@@ -94,22 +93,28 @@ func (e *Encoder) BuildONNX(producerVersion string) (*onnxpb.Model, error) {
 		wq, wk, wv := splitColumns(ly.QKV, ly.InDim, 3)
 		bq, bk, bv := ly.QKVBias[:ly.InDim], ly.QKVBias[ly.InDim:2*ly.InDim], ly.QKVBias[2*ly.InDim:]
 		headShape := i64(0, 0, int64(ly.Heads), int64(ly.HeadDim))
-		q := dense(h, f32(p+"query/kernel", wq, in, in), f32(p+"query/bias", bq, in))
-		q = b.Op("Mul", []string{q, b.ScalarF32(ly.QueryScale)})
-		q = b.Op("Transpose", []string{b.Op("Reshape", []string{q, headShape})}, onnxpb.IntsAttr("perm", 0, 2, 1, 3)) // [B,H,L,D]
-		k := dense(h, f32(p+"key/kernel", wk, in, in), f32(p+"key/bias", bk, in))
-		k = b.Op("Transpose", []string{b.Op("Reshape", []string{k, headShape})}, onnxpb.IntsAttr("perm", 0, 2, 3, 1)) // [B,H,D,L]
-		v := dense(h, f32(p+"value/kernel", wv, in, in), f32(p+"value/bias", bv, in))
-		v = b.Op("Transpose", []string{b.Op("Reshape", []string{v, headShape})}, onnxpb.IntsAttr("perm", 0, 2, 1, 3)) // [B,H,L,D]
-		logits := b.Op("Add", []string{b.Op("MatMul", []string{q, k}), bias})
-		weights := b.Op("Softmax", []string{logits}, onnxpb.IntAttr("axis", -1))
+		heads := func(t string) string { // [B,L,in] → [B,H,L,D]
+			return b.Op("Transpose", []string{b.Op("Reshape", []string{t, headShape})}, onnxpb.IntsAttr("perm", 0, 2, 1, 3))
+		}
+		// The three projections share h, so onnx-gomlx fuses them into one
+		// matmul. The query scale is folded into the query kernel and bias
+		// (TF scales h·Wq+b afterwards; exact for layer 0's 1/8, within a
+		// float32 rounding for layer 1's 1/√128). Without a scale between
+		// MatMul(q, kᵀ) and the mask Add, onnx-gomlx does not turn the
+		// attention into the Go backend's fused scaled dot-product kernel,
+		// which is several times slower here than MatMul + Softmax + MatMul
+		// (see PERF.md). q·kᵀ is an Einsum contracting the last axes of both,
+		// which the Go backend multiplies without transposing k.
+		q := heads(dense(h, f32(p+"query/kernel", scaled(wq, ly.QueryScale), in, in), f32(p+"query/bias", scaled(bq, ly.QueryScale), in)))
+		k := heads(dense(h, f32(p+"key/kernel", wk, in, in), f32(p+"key/bias", bk, in)))
+		v := heads(dense(h, f32(p+"value/kernel", wv, in, in), f32(p+"value/bias", bv, in)))
+		weights := b.Op("Softmax", []string{b.Op("Add", []string{b.Op("Einsum", []string{q, k}, onnxpb.StringAttr("equation", "bhld,bhmd->bhlm")), bias})}, onnxpb.IntAttr("axis", -1))
 		ctx := b.Op("Transpose", []string{b.Op("MatMul", []string{weights, v})}, onnxpb.IntsAttr("perm", 0, 2, 1, 3))
 		ctx = b.Op("Reshape", []string{ctx, i64(0, 0, in)})
 		att := dense(ctx, f32(p+"attn_out/kernel", ly.Out, in, w), f32(p+"attn_out/bias", ly.OutBias, w))
 		residual := x
 		if ly.Residual != nil {
 			residual = dense(x, f32(p+"residual/kernel", ly.Residual, in, w), f32(p+"residual/bias", ly.ResidualBias, w))
-			residual = b.Op("Mul", []string{residual, mask3})
 		}
 		x = b.Op("Add", []string{att, residual})
 
@@ -118,7 +123,7 @@ func (e *Encoder) BuildONNX(producerVersion string) (*onnxpb.Model, error) {
 		ff := int64(e.FFNDim)
 		f = b.Op("Relu", []string{dense(f, f32(p+"ffn1/kernel", ly.FFN1, w, ff), f32(p+"ffn1/bias", ly.FFN1Bias, ff))})
 		f = dense(f, f32(p+"ffn2/kernel", ly.FFN2, ff, w), f32(p+"ffn2/bias", ly.FFN2Bias, w))
-		x = b.Op("Add", []string{b.Op("Mul", []string{f, mask3}), x})
+		x = b.Op("Add", []string{f, x})
 	}
 
 	// Masked mean, tanh projection, L2 normalisation.
@@ -169,4 +174,13 @@ func splitColumns(m []float32, rows, parts int) (a, b, c []float32) {
 		}
 	}
 	return out[0], out[1], out[2]
+}
+
+// scaled returns a copy of v with every element multiplied by s.
+func scaled(v []float32, s float32) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = x * s
+	}
+	return out
 }
