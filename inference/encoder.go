@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	mlmodel "github.com/gomlx/gomlx/ml/model"
@@ -128,7 +130,7 @@ func newPipeline(session *hugot.Session, dir, name, config string) (*pipelines.F
 		scope.SetTraining(inputs[0].Graph(), true)
 		return gm.Call(scope, inputs)
 	}
-	be, err := gobackend.New(config)
+	be, err := newGoBackend(config)
 	if err != nil {
 		return nil, fmt.Errorf("inference: go backend %q: %w", config, err)
 	}
@@ -144,6 +146,27 @@ func newPipeline(session *hugot.Session, dir, name, config string) (*pipelines.F
 	gm.Backend, gm.Exec = be, exec
 	old.Finalize()
 	return p, nil
+}
+
+// stdoutMu serialises newGoBackend's swap of os.Stdout.
+var stdoutMu sync.Mutex
+
+// newGoBackend is gobackend.New without its stray line on stdout: compute
+// v0.1.14 prints "Go backend: parallelism set to N" with fmt.Printf, which
+// would corrupt the output of commands such as `eval-summaries --json`.
+// Nothing else writes to stdout while a model is being opened.
+func newGoBackend(config string) (compute.Backend, error) {
+	stdoutMu.Lock()
+	defer stdoutMu.Unlock()
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return gobackend.New(config)
+	}
+	defer devNull.Close()
+	saved := os.Stdout
+	os.Stdout = devNull
+	defer func() { os.Stdout = saved }()
+	return gobackend.New(config)
 }
 
 // Close releases the hugot session.
