@@ -117,3 +117,16 @@ func (s *Service) Close() error {
 	s.batcher.Close()
 	return s.loader.Close()
 }
+
+// Embed returns the texts' embedding vectors; see Encode.
+func (s *Service) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	embs, err := s.Encode(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float32, len(embs))
+	for i, e := range embs {
+		out[i] = e.Vector
+	}
+	return out, nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/newsintel/newsintel/inference"
+	"github.com/newsintel/newsintel/inference/summarize"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/views"
 )
@@ -75,18 +76,21 @@ var codeForStatus = map[int]string{
 	http.StatusServiceUnavailable:    "unavailable",
 }
 
-// classify maps any error a handler or middleware returned to what the
+// classifyError maps any error a handler or middleware returned to what the
 // client is told.
-func classify(err error) *Error {
+func classifyError(err error) *Error {
 	var (
-		e       *Error
-		he      *echo.HTTPError
-		tooBig  *http.MaxBytesError
-		invalid store.ValidationError
+		e          *Error
+		he         *echo.HTTPError
+		tooBig     *http.MaxBytesError
+		invalid    store.ValidationError
+		badSummary *summarize.ValidationError
 	)
 	switch {
 	case errors.As(err, &e):
 		return e
+	case errors.As(err, &badSummary):
+		return errValidation(FieldError{Field: badSummary.Field, Message: badSummary.Message})
 	case errors.As(err, &invalid):
 		details := make([]FieldError, len(invalid))
 		for i, f := range invalid {
@@ -128,7 +132,7 @@ func classify(err error) *Error {
 // become responses. It answers in HTML to browsers and JSON to everyone
 // else, and logs each 5xx exactly once with the request id.
 func (s *Server) handleError(err error, c echo.Context) {
-	e := classify(err)
+	e := classifyError(err)
 	ctx := c.Request().Context()
 	reqID := RequestID(ctx)
 	if e.Status >= 500 && !errors.Is(err, context.Canceled) {

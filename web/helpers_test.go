@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,9 @@ import (
 	"time"
 
 	"github.com/newsintel/newsintel/inference"
+	"github.com/newsintel/newsintel/inference/classify"
+	"github.com/newsintel/newsintel/inference/summarize"
+	"github.com/newsintel/newsintel/inference/topic"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/store/storetest"
@@ -77,6 +81,7 @@ func testConfig() Config {
 		APIKeys:        []APIKey{oldKey, newKey},
 		MaxBodyBytes:   1 << 20,
 		RequestTimeout: 5 * time.Second,
+		Review:         classify.ReviewRule{Strategy: classify.LeastConfidence, Threshold: 0.6},
 	}
 }
 
@@ -94,12 +99,14 @@ func newTestServerWith(t *testing.T, cfg Config, st Store, enc Encoder) *testSer
 		t.Fatal(err)
 	}
 	s, err := New(Deps{
-		Config:  cfg,
-		Store:   st,
-		Encoder: enc,
-		Metrics: NewMetrics(),
-		Assets:  assets,
-		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Config:     cfg,
+		Store:      st,
+		Encoder:    enc,
+		Classifier: &fakeClassifier{},
+		Summarizer: fakeSummarizer{},
+		Metrics:    NewMetrics(),
+		Assets:     assets,
+		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +171,43 @@ func (f *fakeEncoder) Encode(ctx context.Context, texts []string) ([]inference.E
 		}
 	}
 	return out, nil
+}
+
+// fakeClassifier labels a doc "Sports" when its text mentions a match,
+// confidently, else "World" with confidence 0.5 (uncertain). Taxonomy
+// "desk" exists; others do not. A body over maxFakeTokens characters is
+// truncated.
+type fakeClassifier struct{ calls int }
+
+func (f *fakeClassifier) Classify(ctx context.Context, docs []classify.Doc, taxonomy string) (classify.Result, error) {
+	f.calls++
+	version := "fake-v1"
+	if taxonomy != "" {
+		if taxonomy != "desk" {
+			return classify.Result{}, fmt.Errorf("taxonomy %s: %w", taxonomy, store.ErrNotFound)
+		}
+		version = "zeroshot:desk@1"
+	}
+	res := classify.Result{ModelVersion: version}
+	for _, d := range docs {
+		p := topic.Prediction{Label: "World", Confidence: 0.5, Scores: map[string]float64{"World": 0.5, "Sports": 0.5}}
+		if strings.Contains(d.Text(), "match") {
+			p = topic.Prediction{Label: "Sports", Confidence: 0.9, Scores: map[string]float64{"World": 0.1, "Sports": 0.9}}
+		}
+		p.Uncertainty = topic.UncertaintyOf([]float64{p.Scores["World"], p.Scores["Sports"]})
+		res.Predictions = append(res.Predictions, p)
+		res.Truncated = append(res.Truncated, len(d.Body) > maxFakeTokens)
+	}
+	return res, nil
+}
+
+// fakeSummarizer picks the first sentence (up to the first ". ").
+type fakeSummarizer struct{}
+
+func (fakeSummarizer) Summarize(ctx context.Context, req summarize.Request) (summarize.Summary, error) {
+	first, _, _ := strings.Cut(req.Text, ". ")
+	return summarize.Summary{Text: first, Version: "fake-sum",
+		Sentences: []summarize.Selected{{Index: 0, Text: first, End: len(first), Score: 0.9}}, ArticleSentences: 2}, nil
 }
 
 // failingStoreOK is a store whose database answers, without a file; any

@@ -14,6 +14,8 @@ const (
 	RouteMetricsPrometheus = "metrics-prometheus"
 	RouteStatic            = "static"
 	RouteEmbed             = "embed"
+	RouteClassifyNews      = "classify-news"
+	RouteSummarize         = "summarize"
 	RouteTaxonomies        = "taxonomies"
 	RouteTaxonomy          = "taxonomy"
 	RouteTaxonomyPut       = "taxonomy-put"
@@ -42,6 +44,8 @@ func (s *Server) routes() []route {
 		{RouteMetricsPrometheus, http.MethodGet, "/metrics/prometheus", false, s.metricsPrometheus},
 		{RouteStatic, http.MethodGet, "/static/*", true, s.static},
 		{RouteEmbed, http.MethodPost, "/embed", false, s.embed},
+		{RouteClassifyNews, http.MethodPost, "/classify_news", false, s.classifyNews},
+		{RouteSummarize, http.MethodPost, "/summarize", false, s.summarizeArticle},
 		{RouteTaxonomies, http.MethodGet, "/taxonomies", false, s.listTaxonomies},
 		{RouteTaxonomy, http.MethodGet, "/taxonomies/:name", false, s.getTaxonomy},
 		{RouteTaxonomyPut, http.MethodPut, "/taxonomies/:name", false, s.putTaxonomy},

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
 )
@@ -24,6 +25,7 @@ type Store interface {
 	Taxonomy(ctx context.Context, name string) (store.Taxonomy, error)
 	Taxonomies(ctx context.Context) ([]store.Taxonomy, error)
 	DeleteTaxonomy(ctx context.Context, name string) error
+	RecordClassifications(ctx context.Context, items []store.Classification) ([]store.Recorded, error)
 }
 
 // Config is the web layer's share of the configuration, already validated.
@@ -38,42 +40,48 @@ type Config struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds each request's context.
 	RequestTimeout time.Duration
+	// Review decides which predictions are queued for human review.
+	Review classify.ReviewRule
 }
 
 // Deps is everything a Server is built from.
 type Deps struct {
-	Config  Config
-	Store   Store
-	Encoder Encoder
-	Metrics *Metrics
-	Assets  *static.Assets
-	Logger  *slog.Logger
+	Config     Config
+	Store      Store
+	Encoder    Encoder
+	Classifier Classifier
+	Summarizer Summarizer
+	Metrics    *Metrics
+	Assets     *static.Assets
+	Logger     *slog.Logger
 }
 
 // Server serves HTTP. Create it with New; it is safe for concurrent use.
 type Server struct {
-	cfg      Config
-	store    Store
-	encoder  Encoder
-	metrics  *Metrics
-	assets   *static.Assets
-	log      *slog.Logger
-	echo     *echo.Echo
-	patterns map[string]bool // registered route patterns, for metric labels
+	cfg        Config
+	store      Store
+	encoder    Encoder
+	classifier Classifier
+	summarizer Summarizer
+	metrics    *Metrics
+	assets     *static.Assets
+	log        *slog.Logger
+	echo       *echo.Echo
+	patterns   map[string]bool // registered route patterns, for metric labels
 	// promHandler serves the registry in the exposition format.
 	promHandler http.Handler
 }
 
 // New wires the middleware and the route table.
 func New(d Deps) (*Server, error) {
-	if d.Store == nil || d.Encoder == nil || d.Metrics == nil || d.Assets == nil || d.Logger == nil {
-		return nil, fmt.Errorf("web: New needs a store, an encoder, metrics, assets and a logger")
+	if d.Store == nil || d.Encoder == nil || d.Classifier == nil || d.Summarizer == nil || d.Metrics == nil || d.Assets == nil || d.Logger == nil {
+		return nil, fmt.Errorf("web: New needs a store, an encoder, a classifier, a summarizer, metrics, assets and a logger")
 	}
 	if d.Config.MaxBodyBytes <= 0 || d.Config.RequestTimeout <= 0 {
 		return nil, fmt.Errorf("web: MaxBodyBytes and RequestTimeout must be positive")
 	}
 	s := &Server{
-		cfg: d.Config, store: d.Store, encoder: d.Encoder, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
+		cfg: d.Config, store: d.Store, encoder: d.Encoder, classifier: d.Classifier, summarizer: d.Summarizer, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
 		echo: echo.New(), patterns: map[string]bool{},
 		promHandler: promhttp.HandlerFor(d.Metrics.Registry(), promhttp.HandlerOpts{}),
 	}

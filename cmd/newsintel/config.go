@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/web"
 )
 
@@ -36,6 +37,7 @@ type config struct {
 	BatchMaxSize       int
 	BatchMaxWait       time.Duration
 	QueueSize          int
+	Review             classify.ReviewRule
 }
 
 // loadConfig reads and validates the environment. It reports every bad
@@ -68,6 +70,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.APIKeys = keys
 	}
 	c.CORSAllowedOrigins = p.origins("CORS_ALLOWED_ORIGINS")
+	rule, err := classify.NewReviewRule(p.str("REVIEW_STRATEGY", classify.LeastConfidence), p.fraction("REVIEW_THRESHOLD"))
+	if err != nil {
+		p.fail("REVIEW_STRATEGY", err.Error())
+	}
+	c.Review = rule
 	switch level := strings.ToLower(p.str("LOG_LEVEL", "info")); level {
 	case "debug":
 		c.LogLevel = slog.LevelDebug
@@ -163,6 +170,20 @@ func (p *envParser) positiveInt(name string, def int64) int64 {
 		return def
 	}
 	return n
+}
+
+// fraction reads a number in [0, 1]; 0 when unset.
+func (p *envParser) fraction(name string) float64 {
+	v := p.str(name, "")
+	if v == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 1 {
+		p.fail(name, fmt.Sprintf("%q is not a number in (0, 1]", v))
+		return 0
+	}
+	return f
 }
 
 func (p *envParser) duration(name string, def time.Duration) time.Duration {

@@ -72,6 +72,8 @@ func TestConfigErrors(t *testing.T) {
 		"BATCH_MAX_SIZE":       "0",
 		"BATCH_MAX_WAIT":       "soon",
 		"INFERENCE_QUEUE_SIZE": "many",
+		"REVIEW_STRATEGY":      "vibes",
+		"REVIEW_THRESHOLD":     "2",
 	}
 	for name, value := range cases {
 		t.Run(name, func(t *testing.T) {

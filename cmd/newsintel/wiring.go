@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/newsintel/newsintel/inference/topic"
+	"github.com/newsintel/newsintel/store"
+)
+
+// storeTaxonomies serves custom taxonomies from the database to the
+// classifier.
+type storeTaxonomies struct{ db *store.DB }
+
+// TaxonomyDefs returns a taxonomy's topic definitions; its version is its
+// last update time, so an edit rebuilds the zero-shot model.
+func (s storeTaxonomies) TaxonomyDefs(ctx context.Context, name string) ([]topic.TopicDef, string, error) {
+	t, err := s.db.Taxonomy(ctx, name)
+	if err != nil {
+		return nil, "", err
+	}
+	defs := make([]topic.TopicDef, len(t.Topics))
+	for i, tp := range t.Topics {
+		defs[i] = topic.TopicDef{Name: tp.Name, Description: tp.Description, Examples: tp.Examples}
+	}
+	return defs, strconv.FormatInt(t.UpdatedAt.UnixNano(), 10), nil
+}
+
+// classifierModel returns the topic model to serve: the one
+// CLASSIFIER_VERSION names, or the built-in default.
+func classifierModel(version string) (*topic.Model, error) {
+	m, err := topic.Default()
+	if err != nil {
+		return nil, err
+	}
+	if version != "" && version != m.Version {
+		return nil, fmt.Errorf("CLASSIFIER_VERSION: no topic model %q; available: %s", version, m.Version)
+	}
+	return m, nil
+}

@@ -1,0 +1,58 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/newsintel/newsintel/inference/topic"
+)
+
+// Review strategies: which predictions count as uncertain.
+const (
+	// LeastConfidence queues predictions whose top probability is below
+	// the threshold.
+	LeastConfidence = "least_confidence"
+	// Margin queues predictions whose top two probabilities are closer
+	// than the threshold.
+	Margin = "margin"
+	// Entropy queues predictions whose normalised entropy is above the
+	// threshold.
+	Entropy = "entropy"
+)
+
+// DefaultThreshold is each strategy's default threshold.
+var DefaultThreshold = map[string]float64{LeastConfidence: 0.6, Margin: 0.2, Entropy: 0.6}
+
+// ReviewRule decides which predictions go to human review.
+type ReviewRule struct {
+	Strategy  string
+	Threshold float64
+}
+
+// NewReviewRule checks a strategy and threshold; a zero threshold takes
+// the strategy's default.
+func NewReviewRule(strategy string, threshold float64) (ReviewRule, error) {
+	def, ok := DefaultThreshold[strategy]
+	if !ok {
+		return ReviewRule{}, fmt.Errorf("unknown review strategy %q: use %s, %s or %s", strategy, LeastConfidence, Margin, Entropy)
+	}
+	if threshold == 0 {
+		threshold = def
+	}
+	if threshold < 0 || threshold > 1 {
+		return ReviewRule{}, fmt.Errorf("review threshold %v is outside [0, 1]", threshold)
+	}
+	return ReviewRule{Strategy: strategy, Threshold: threshold}, nil
+}
+
+// Check reports whether a prediction with uncertainty u needs review and,
+// if so, its priority in [0, 1]: the more uncertain, the higher.
+func (r ReviewRule) Check(u topic.Uncertainty) (queue bool, priority float64) {
+	switch r.Strategy {
+	case Margin:
+		return u.Margin < r.Threshold, 1 - u.Margin
+	case Entropy:
+		return u.Entropy > r.Threshold, u.Entropy
+	default:
+		return u.Top < r.Threshold, 1 - u.Top
+	}
+}

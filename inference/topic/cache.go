@@ -1,0 +1,199 @@
+package topic
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// CachedEmbedder remembers the embeddings of an Embedder on disk, keyed by
+// the SHA-256 of the encoder id and the text, so that retraining on the
+// same data does not embed it again. The cache is one append-only file
+// per encoder; a torn last record (a crash mid-write) is dropped on open.
+// It is safe for concurrent use within one process.
+type CachedEmbedder struct {
+	inner   Embedder
+	modelID string
+	path    string
+
+	mu     sync.Mutex
+	mem    map[[32]byte][]float32
+	f      *os.File
+	hits   int
+	misses int
+}
+
+const cacheMagic = "newsintel-embcache-1\n"
+
+// OpenCache opens (creating it if needed) the cache of encoder modelID in
+// dir, in front of inner.
+func OpenCache(inner Embedder, modelID, dir string) (*CachedEmbedder, error) {
+	if modelID == "" {
+		return nil, errors.New("topic: the embedding cache needs the encoder id")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("topic: %w", err)
+	}
+	safe := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' {
+			return '_'
+		}
+		return r
+	}, modelID)
+	c := &CachedEmbedder{inner: inner, modelID: modelID, path: filepath.Join(dir, safe+".emb"), mem: map[[32]byte][]float32{}}
+	f, err := os.OpenFile(c.path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("topic: %w", err)
+	}
+	good, err := c.read(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("topic: %w", err)
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("topic: %w", err)
+	}
+	if good == 0 {
+		if _, err := f.WriteString(cacheMagic); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("topic: %w", err)
+		}
+	}
+	c.f = f
+	return c, nil
+}
+
+// read loads every complete record and returns the offset past the last.
+func (c *CachedEmbedder) read(f *os.File) (int64, error) {
+	r := bufio.NewReaderSize(f, 1<<20)
+	magic := make([]byte, len(cacheMagic))
+	if _, err := io.ReadFull(r, magic); err != nil {
+		return 0, nil // empty or torn header: start afresh
+	}
+	if string(magic) != cacheMagic {
+		return 0, fmt.Errorf("topic: %s is not an embedding cache", c.path)
+	}
+	off := int64(len(cacheMagic))
+	var key [32]byte
+	var n [4]byte
+	for {
+		if _, err := io.ReadFull(r, key[:]); err != nil {
+			return off, nil
+		}
+		if _, err := io.ReadFull(r, n[:]); err != nil {
+			return off, nil
+		}
+		dim := binary.LittleEndian.Uint32(n[:])
+		if dim == 0 || dim > 1<<16 {
+			return off, nil
+		}
+		raw := make([]byte, 4*dim)
+		if _, err := io.ReadFull(r, raw); err != nil {
+			return off, nil
+		}
+		v := make([]float32, dim)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+		c.mem[key] = v
+		off += int64(36 + len(raw))
+	}
+}
+
+func (c *CachedEmbedder) key(text string) [32]byte {
+	h := sha256.New()
+	io.WriteString(h, c.modelID)
+	h.Write([]byte{0})
+	io.WriteString(h, text)
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// Embed returns cached embeddings and embeds (and stores) the rest.
+func (c *CachedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	keys := make([][32]byte, len(texts))
+	var missTexts []string
+	missIdx := map[[32]byte][]int{}
+	c.mu.Lock()
+	for i, t := range texts {
+		keys[i] = c.key(t)
+		if v, ok := c.mem[keys[i]]; ok {
+			out[i] = v
+			c.hits++
+			continue
+		}
+		if _, ok := missIdx[keys[i]]; !ok {
+			missTexts = append(missTexts, t)
+		}
+		missIdx[keys[i]] = append(missIdx[keys[i]], i)
+	}
+	c.mu.Unlock()
+	if len(missTexts) == 0 {
+		return out, nil
+	}
+	vecs, err := c.inner.Embed(ctx, missTexts)
+	if err != nil {
+		return nil, err
+	}
+	if len(vecs) != len(missTexts) {
+		return nil, fmt.Errorf("topic: got %d embeddings for %d texts", len(vecs), len(missTexts))
+	}
+	var buf []byte
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for j, t := range missTexts {
+		k := c.key(t)
+		v := vecs[j]
+		for _, i := range missIdx[k] {
+			out[i] = v
+		}
+		c.misses++
+		if _, ok := c.mem[k]; ok {
+			continue
+		}
+		c.mem[k] = v
+		buf = append(buf, k[:]...)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(v)))
+		for _, x := range v {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+		}
+	}
+	if _, err := c.f.Write(buf); err != nil {
+		return nil, fmt.Errorf("topic: write the embedding cache: %w", err)
+	}
+	return out, nil
+}
+
+// Stats returns how many texts were served from the cache and how many
+// were embedded.
+func (c *CachedEmbedder) Stats() (hits, misses int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits, c.misses
+}
+
+// ModelID names the encoder.
+func (c *CachedEmbedder) ModelID() string { return c.modelID }
+
+// Close closes the cache file.
+func (c *CachedEmbedder) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.f.Close()
+}

@@ -1,0 +1,96 @@
+package topic
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestCachedEmbedder(t *testing.T) {
+	dir := t.TempDir()
+	inner := &fakeEmbedder{dim: 6}
+	ctx := context.Background()
+	c, err := OpenCache(inner, "enc/v1", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := c.Embed(ctx, []string{"a b", "c", "a b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inner.texts != 2 {
+		t.Errorf("embedded %d texts for two distinct ones", inner.texts)
+	}
+	if !slices.Equal(first[0], first[2]) || !slices.Equal(first[0], inner.vector("a b")) {
+		t.Error("wrong vectors")
+	}
+	if _, err := c.Embed(ctx, []string{"c", "d"}); err != nil {
+		t.Fatal(err)
+	}
+	if inner.texts != 3 {
+		t.Errorf("embedded %d texts, want 3 (c was cached)", inner.texts)
+	}
+	if hits, misses := c.Stats(); hits != 1 || misses != 3 {
+		t.Errorf("hits %d misses %d, want 1 and 3", hits, misses)
+	}
+	c.Close()
+
+	// Reopened, everything is served from disk.
+	inner2 := &fakeEmbedder{dim: 6, fail: errFake}
+	c2, err := OpenCache(inner2, "enc/v1", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c2.Embed(ctx, []string{"d", "a b", "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got[1], first[0]) || !slices.Equal(got[0], inner.vector("d")) {
+		t.Error("reopened cache returned other vectors")
+	}
+	c2.Close()
+
+	// Another encoder id does not see these entries.
+	c3, err := OpenCache(inner2, "enc/v2", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c3.Embed(ctx, []string{"a b"}); err == nil {
+		t.Error("another encoder's cache answered")
+	}
+	c3.Close()
+
+	// A torn last record is dropped, the rest kept.
+	path := filepath.Join(dir, "enc_v1.emb")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, st.Size()-5); err != nil {
+		t.Fatal(err)
+	}
+	inner4 := &fakeEmbedder{dim: 6}
+	c4, err := OpenCache(inner4, "enc/v1", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c4.Close()
+	if _, err := c4.Embed(ctx, []string{"a b", "c", "d"}); err != nil {
+		t.Fatal(err)
+	}
+	if inner4.texts != 1 {
+		t.Errorf("after a torn write, embedded %d texts, want 1 (d)", inner4.texts)
+	}
+}
+
+func TestOpenCacheRejectsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x.emb"), []byte("something else entirely, not a cache"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenCache(&fakeEmbedder{dim: 2}, "x", dir); err == nil {
+		t.Error("opened a file that is not a cache")
+	}
+}

@@ -1,0 +1,227 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/newsintel/newsintel/inference/classify"
+	"github.com/newsintel/newsintel/store"
+)
+
+// Classifier is what the web layer needs to classify articles.
+type Classifier interface {
+	Classify(ctx context.Context, docs []classify.Doc, taxonomy string) (classify.Result, error)
+}
+
+// Limits of POST /classify_news.
+const (
+	maxClassifyArticles = 256
+	maxTitleChars       = 1000
+)
+
+// articleIn is one article as clients send it.
+type articleIn struct {
+	ID          json.RawMessage `json:"id"`
+	Title       string          `json:"title"`
+	Text        *string         `json:"text"`
+	Description *string         `json:"description"`
+	URL         string          `json:"url"`
+	Source      string          `json:"source"`
+	PublishedAt string          `json:"published_at"`
+
+	// Read by validate.
+	externalID string
+	body       string
+	published  *time.Time
+}
+
+// classifyRequest is one article, or {"articles": [...]}.
+type classifyRequest struct {
+	articleIn
+	Articles *[]articleIn `json:"articles"`
+	Taxonomy string       `json:"taxonomy"`
+}
+
+func (r *classifyRequest) batch() bool { return r.Articles != nil }
+
+// list returns the articles of the request, whichever form it took.
+func (r *classifyRequest) list() []*articleIn {
+	if !r.batch() {
+		return []*articleIn{&r.articleIn}
+	}
+	out := make([]*articleIn, len(*r.Articles))
+	for i := range *r.Articles {
+		out[i] = &(*r.Articles)[i]
+	}
+	return out
+}
+
+func (r *classifyRequest) Validate() []FieldError {
+	if r.batch() {
+		switch n := len(*r.Articles); {
+		case n == 0:
+			return []FieldError{{Field: "articles", Message: "must hold at least one article"}}
+		case n > maxClassifyArticles:
+			return []FieldError{{Field: "articles", Message: fmt.Sprintf("holds %d articles; at most %d per call", n, maxClassifyArticles)}}
+		}
+	}
+	var errs []FieldError
+	for i, a := range r.list() {
+		prefix := ""
+		if r.batch() {
+			prefix = "articles[" + strconv.Itoa(i) + "]."
+		}
+		errs = append(errs, a.validate(prefix)...)
+	}
+	return errs
+}
+
+func (a *articleIn) validate(prefix string) []FieldError {
+	var errs []FieldError
+	add := func(field, msg string) { errs = append(errs, FieldError{Field: prefix + field, Message: msg}) }
+	switch {
+	case a.Text != nil && a.Description != nil:
+		add("text", "send text or description, not both")
+	case a.Description != nil:
+		a.body = *a.Description
+		if strings.TrimSpace(a.body) == "" {
+			add("description", "must not be empty")
+		}
+	default:
+		if a.Text != nil {
+			a.body = *a.Text
+		}
+		if strings.TrimSpace(a.body) == "" {
+			add("text", "required: the article's text (or description) must not be empty")
+		}
+	}
+	if utf8.RuneCountInString(a.Title) > maxTitleChars {
+		add("title", fmt.Sprintf("at most %d characters", maxTitleChars))
+	}
+	if a.URL != "" {
+		if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("url", "must be an absolute http(s) URL")
+		}
+	}
+	if a.PublishedAt != "" {
+		t, err := parseTime(a.PublishedAt)
+		if err != nil {
+			add("published_at", "must be an RFC 3339 time (2026-11-27T09:30:00Z) or a date (2026-11-27)")
+		} else {
+			a.published = &t
+		}
+	}
+	if len(a.ID) > 0 && string(a.ID) != "null" {
+		var s string
+		var n json.Number
+		switch {
+		case json.Unmarshal(a.ID, &s) == nil:
+			a.externalID = s
+		case json.Unmarshal(a.ID, &n) == nil:
+			a.externalID = n.String()
+		default:
+			add("id", "must be a string or a number")
+		}
+		if len(a.externalID) > 200 {
+			add("id", "at most 200 characters")
+		}
+	}
+	return errs
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	return t.UTC(), err
+}
+
+// ClassifyResult is one article's classification.
+type ClassifyResult struct {
+	ID           string             `json:"id,omitempty"`
+	Topic        string             `json:"topic"`
+	Confidence   float64            `json:"confidence"`
+	Scores       map[string]float64 `json:"scores"`
+	ModelVersion string             `json:"model_version"`
+	ArticleID    int64              `json:"article_id"`
+	PredictionID int64              `json:"prediction_id"`
+	Duplicate    bool               `json:"duplicate"`
+	ReviewQueued bool               `json:"review_queued"`
+	Truncated    bool               `json:"truncated"`
+	RequestID    string             `json:"request_id"`
+}
+
+// ClassifyBatchResponse answers {"articles": [...]}.
+type ClassifyBatchResponse struct {
+	Results      []ClassifyResult `json:"results"`
+	ModelVersion string           `json:"model_version"`
+	RequestID    string           `json:"request_id"`
+}
+
+// classifyNews is POST /classify_news: topics for one article or a batch,
+// every call persisted (articles deduplicated, predictions, review items
+// for uncertain ones) in one transaction.
+func (s *Server) classifyNews(c echo.Context) error {
+	var req classifyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	articles := req.list()
+	docs := make([]classify.Doc, len(articles))
+	for i, a := range articles {
+		docs[i] = classify.Doc{Title: a.Title, Body: a.body}
+	}
+	res, err := s.classifier.Classify(ctx, docs, req.Taxonomy)
+	if errors.Is(err, store.ErrNotFound) && req.Taxonomy != "" {
+		return errValidation(FieldError{Field: "taxonomy", Message: fmt.Sprintf("no taxonomy named %q", req.Taxonomy)})
+	}
+	if err != nil {
+		return err
+	}
+
+	reqID := RequestID(ctx)
+	items := make([]store.Classification, len(articles))
+	for i, a := range articles {
+		p := res.Predictions[i]
+		items[i] = store.Classification{
+			Article: store.NewArticle{ExternalID: a.externalID, Title: a.Title, Body: a.body,
+				URL: a.URL, Source: a.Source, PublishedAt: a.published},
+			Prediction: store.NewPrediction{ModelVersion: res.ModelVersion, Taxonomy: req.Taxonomy, Label: p.Label,
+				Confidence: p.Confidence, Scores: p.Scores, RequestID: reqID},
+		}
+		if queue, priority := s.cfg.Review.Check(p.Uncertainty); queue {
+			items[i].Review = &store.ReviewRequest{Reason: s.cfg.Review.Strategy, Priority: priority}
+		}
+	}
+	recorded, err := s.store.RecordClassifications(ctx, items)
+	if err != nil {
+		return err
+	}
+
+	results := make([]ClassifyResult, len(articles))
+	for i, a := range articles {
+		p, r := res.Predictions[i], recorded[i]
+		s.metrics.CountPrediction(res.ModelVersion, p.Label)
+		results[i] = ClassifyResult{
+			ID: a.externalID, Topic: p.Label, Confidence: p.Confidence, Scores: p.Scores,
+			ModelVersion: res.ModelVersion, ArticleID: r.ArticleID, PredictionID: r.PredictionID,
+			Duplicate: r.Duplicate, ReviewQueued: r.ReviewQueued, Truncated: res.Truncated[i], RequestID: reqID,
+		}
+	}
+	if !req.batch() {
+		return c.JSON(http.StatusOK, results[0])
+	}
+	return c.JSON(http.StatusOK, ClassifyBatchResponse{Results: results, ModelVersion: res.ModelVersion, RequestID: reqID})
+}
