@@ -25,6 +25,8 @@ Commands:
                     --from-tarball FILE converts a local copy, offline
   train             train a topic model: --data FILE (--text-col, --label-col)
                     or --agnews DIR, --out DIR [--seed N]
+  train-summarizer  fit the summary sentence scorer on BBC News Summary:
+                    --out FILE [--data FILE.jsonl] [--lexical]
   eval              evaluate a topic model: --model DIR|default --data FILE [--json]
   bench serve       measure the running server: classification serial and
                     concurrent (p50/p95/p99), summary latency, RSS
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return train(ctx, rest, getenv, stdout, stderr)
 	case "eval":
 		return eval(ctx, rest, getenv, stdout, stderr)
+	case "train-summarizer":
+		return trainSummarizer(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, rest, getenv, stdout, stderr)
 	case "eval-summaries":

@@ -45,7 +45,7 @@ type Scorer struct {
 var defaultScorerJSON []byte
 
 // DefaultScorer returns the scorer trained on BBC News Summary that ships
-// with the package (scorer.json; see cmd/summarize-train).
+// with the package (scorer.json; `newsintel train-summarizer` makes it).
 func DefaultScorer() (*Scorer, error) { return ParseScorer(defaultScorerJSON) }
 
 //go:embed scorer_lexical.json
