@@ -52,7 +52,7 @@ const (
 // compile ahead of traffic.
 var (
 	batchBuckets    = []int{1, 2, 4, groupSize}
-	sequenceBuckets = []int{8, 16, 24, 32, 48, 64, 96, MaxTokens}
+	sequenceBuckets = []int{8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, MaxTokens}
 )
 
 // sequenceBucket is the smallest sequence bucket that holds n tokens.

@@ -224,7 +224,8 @@ func TestServe(t *testing.T) {
 			if err := json.Unmarshal(body, &cls); res.StatusCode != 200 || err != nil || len(cls.Results) != 2 {
 				t.Fatalf("/classify_news: %d %s", res.StatusCode, body)
 			}
-			if cls.Results[0].Topic != "Sports" || cls.Results[1].Topic != "Business" || cls.Results[0].ArticleID == 0 {
+			if cls.Results[0].Topic != "Sports" || cls.Results[1].Topic != "Business" || cls.Results[0].ArticleID == 0 ||
+				cls.Results[0].ModelVersion != "agnews-v1" {
 				t.Fatalf("/classify_news topics: %s", body)
 			}
 
@@ -381,5 +382,14 @@ func TestUsage(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"help"}, envOf(nil), nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "migrate up") {
 		t.Fatalf("help: %v %q", err, out.String())
+	}
+}
+
+func TestServeRefusesUnknownClassifierVersion(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir(), "LISTEN_ADDR": "127.0.0.1:0", "CLASSIFIER_VERSION": "agnews-v9",
+		"MODEL_DIR": sharedModelDir()}
+	err := run(context.Background(), []string{"serve"}, envOf(env), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "CLASSIFIER_VERSION") || !strings.Contains(err.Error(), "agnews-v1") {
+		t.Fatalf("err = %v, want the unknown version refused, naming the available one", err)
 	}
 }

@@ -72,7 +72,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	log.Info("topic model", slog.String("version", model.Version), slog.Any("labels", model.Labels))
+	log.Info("topic model", slog.String("version", model.ID()), slog.Any("labels", model.Labels))
 	classifier := classify.New(encoder, model, storeTaxonomies{db},
 		func(d time.Duration) { metrics.ObserveStage("head", d) })
 	summarizer, err := summarize.New(encoder, inference.ModelID)

@@ -34,8 +34,8 @@ func classifierModel(version string) (*topic.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if version != "" && version != m.Version {
-		return nil, fmt.Errorf("CLASSIFIER_VERSION: no topic model %q; available: %s", version, m.Version)
+	if version != "" && version != m.ID() {
+		return nil, fmt.Errorf("CLASSIFIER_VERSION: no topic model %q; available: %s", version, m.ID())
 	}
 	return m, nil
 }

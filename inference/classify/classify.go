@@ -47,7 +47,7 @@ func (d Doc) Text() string {
 // Result is the classification of a batch of docs.
 type Result struct {
 	// ModelVersion names the model that produced the predictions: the
-	// topic model's version, or "zeroshot:<taxonomy>@<version>".
+	// topic model's ID, or "zeroshot:<taxonomy>@<version>".
 	ModelVersion string
 	Predictions  []topic.Prediction
 	// Truncated flags docs longer than the encoder reads.
@@ -89,7 +89,7 @@ func (s *Service) Classify(ctx context.Context, docs []Doc, taxonomy string) (Re
 		err     error
 	)
 	if taxonomy == "" {
-		model, version = s.model, s.model.Version
+		model, version = s.model, s.model.ID()
 	} else if model, version, err = s.zeroShot(ctx, taxonomy); err != nil {
 		return Result{}, err
 	}

@@ -157,6 +157,10 @@ type Prediction struct {
 	Uncertainty Uncertainty        `json:"uncertainty"`
 }
 
+// ID names the model in responses and stored predictions: its name and
+// version, as in "agnews-v1".
+func (m *Model) ID() string { return m.Name + "-v" + m.Version }
+
 // NeedsEmbedding reports whether any head reads the sentence embedding.
 func (m *Model) NeedsEmbedding() bool {
 	for _, h := range m.Heads {
