@@ -96,15 +96,9 @@ func loadMigrations(d Dialect) ([]migrationFile, error) {
 // MigrationStatus lists every migration this binary ships, and any the
 // database has recorded that it does not, in version order.
 func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
-	files, err := loadMigrations(db.dialect)
+	files, err := db.prepareMigrations(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if err := db.lockedTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, createMigrationsTable)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	applied, err := db.appliedMigrations(ctx)
 	if err != nil {
@@ -133,15 +127,9 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
 // Concurrent callers (replicas starting together) are safe: each migration
 // is re-checked under a lock before it runs.
 func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
-	files, err := loadMigrations(db.dialect)
+	files, err := db.prepareMigrations(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if err := db.lockedTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, createMigrationsTable)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	var done []Migration
 	for _, f := range files {
@@ -180,6 +168,22 @@ func (db *DB) applyMigration(ctx context.Context, f migrationFile) (ran bool, er
 		return nil
 	})
 	return ran, err
+}
+
+// prepareMigrations loads this dialect's migrations and makes sure the
+// table recording them exists.
+func (db *DB) prepareMigrations(ctx context.Context) ([]migrationFile, error) {
+	files, err := loadMigrations(db.dialect)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.lockedTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, createMigrationsTable)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("store: create schema_migrations: %w", err)
+	}
+	return files, nil
 }
 
 // lockedTx runs fn in a transaction that no other migrating process runs
