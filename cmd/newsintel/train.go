@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/newsintel/newsintel/inference"
+	"github.com/newsintel/newsintel/inference/embcache"
 	"github.com/newsintel/newsintel/inference/topic"
 )
 
@@ -166,7 +167,7 @@ func eval(ctx context.Context, args []string, getenv func(string) string, stdout
 
 // trainingEmbedder opens the encoder, with an on-disk embedding cache
 // unless cacheDir is "off", for commands that embed whole data sets.
-func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr io.Writer) (topic.Embedder, func(), error) {
+func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr io.Writer) (embcache.Embedder, func(), error) {
 	dir, err := inference.EnsureModel(ctx, inference.FetchOptions{Dir: cfg.ModelDir, Progress: stderr})
 	if err != nil {
 		return nil, nil, err
@@ -181,7 +182,7 @@ func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr i
 	if cacheDir == "" {
 		cacheDir = filepath.Join(cfg.DataDir, "cache", "embeddings")
 	}
-	c, err := topic.OpenCache(enc, inference.ModelID, cacheDir)
+	c, err := embcache.Open(enc, inference.ModelID, cacheDir)
 	if err != nil {
 		enc.Close()
 		return nil, nil, err

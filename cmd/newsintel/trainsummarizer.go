@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/newsintel/newsintel/inference"
 	"github.com/newsintel/newsintel/inference/summarize"
 )
 
@@ -54,20 +53,11 @@ func trainSummarizer(ctx context.Context, args []string, getenv func(string) str
 	}
 	fmt.Fprintf(stderr, "%d articles: %d to train on, %d held out\n", len(arts), len(train), len(held))
 
-	dir, err := inference.EnsureModel(ctx, inference.FetchOptions{Dir: cfg.ModelDir, Progress: stderr})
+	cache, done, err := trainingEmbedder(ctx, cfg, "", stderr)
 	if err != nil {
 		return err
 	}
-	enc, err := inference.Open(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer enc.Close()
-	cache, err := summarize.OpenCache(filepath.Join(cfg.DataDir, "cache", "summarize", "embeddings.bin"), inference.ModelID, enc)
-	if err != nil {
-		return err
-	}
-	defer cache.Close()
+	defer done()
 
 	scorer, err := summarize.TrainOnArticles(ctx, cache, train, summarize.ArticleTrainOptions{
 		Lexical: *lexical, Log: stderr,

@@ -1,4 +1,6 @@
-package topic
+// Package embcache keeps sentence embeddings on disk so that training and
+// evaluation runs embed each text once.
+package embcache
 
 import (
 	"bufio"
@@ -15,12 +17,17 @@ import (
 	"sync"
 )
 
-// CachedEmbedder remembers the embeddings of an Embedder on disk, keyed by
+// Embedder turns texts into embeddings, one per text and in order.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// Cache remembers the embeddings of an Embedder on disk, keyed by
 // the SHA-256 of the encoder id and the text, so that retraining on the
 // same data does not embed it again. The cache is one append-only file
 // per encoder; a torn last record (a crash mid-write) is dropped on open.
 // It is safe for concurrent use within one process.
-type CachedEmbedder struct {
+type Cache struct {
 	inner   Embedder
 	modelID string
 	path    string
@@ -34,14 +41,14 @@ type CachedEmbedder struct {
 
 const cacheMagic = "newsintel-embcache-1\n"
 
-// OpenCache opens (creating it if needed) the cache of encoder modelID in
-// dir, in front of inner.
-func OpenCache(inner Embedder, modelID, dir string) (*CachedEmbedder, error) {
+// Open opens (creating it if needed) the cache of encoder modelID in dir,
+// in front of inner.
+func Open(inner Embedder, modelID, dir string) (*Cache, error) {
 	if modelID == "" {
-		return nil, errors.New("topic: the embedding cache needs the encoder id")
+		return nil, errors.New("embcache: the embedding cache needs the encoder id")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("topic: %w", err)
+		return nil, fmt.Errorf("embcache: %w", err)
 	}
 	safe := strings.Map(func(r rune) rune {
 		if r == '/' || r == '\\' || r == ':' {
@@ -49,10 +56,10 @@ func OpenCache(inner Embedder, modelID, dir string) (*CachedEmbedder, error) {
 		}
 		return r
 	}, modelID)
-	c := &CachedEmbedder{inner: inner, modelID: modelID, path: filepath.Join(dir, safe+".emb"), mem: map[[32]byte][]float32{}}
+	c := &Cache{inner: inner, modelID: modelID, path: filepath.Join(dir, safe+".emb"), mem: map[[32]byte][]float32{}}
 	f, err := os.OpenFile(c.path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("topic: %w", err)
+		return nil, fmt.Errorf("embcache: %w", err)
 	}
 	good, err := c.read(f)
 	if err != nil {
@@ -61,16 +68,16 @@ func OpenCache(inner Embedder, modelID, dir string) (*CachedEmbedder, error) {
 	}
 	if err := f.Truncate(good); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("topic: %w", err)
+		return nil, fmt.Errorf("embcache: %w", err)
 	}
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("topic: %w", err)
+		return nil, fmt.Errorf("embcache: %w", err)
 	}
 	if good == 0 {
 		if _, err := f.WriteString(cacheMagic); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("topic: %w", err)
+			return nil, fmt.Errorf("embcache: %w", err)
 		}
 	}
 	c.f = f
@@ -78,14 +85,14 @@ func OpenCache(inner Embedder, modelID, dir string) (*CachedEmbedder, error) {
 }
 
 // read loads every complete record and returns the offset past the last.
-func (c *CachedEmbedder) read(f *os.File) (int64, error) {
+func (c *Cache) read(f *os.File) (int64, error) {
 	r := bufio.NewReaderSize(f, 1<<20)
 	magic := make([]byte, len(cacheMagic))
 	if _, err := io.ReadFull(r, magic); err != nil {
 		return 0, nil // empty or torn header: start afresh
 	}
 	if string(magic) != cacheMagic {
-		return 0, fmt.Errorf("topic: %s is not an embedding cache", c.path)
+		return 0, fmt.Errorf("embcache: %s is not an embedding cache", c.path)
 	}
 	off := int64(len(cacheMagic))
 	var key [32]byte
@@ -114,7 +121,7 @@ func (c *CachedEmbedder) read(f *os.File) (int64, error) {
 	}
 }
 
-func (c *CachedEmbedder) key(text string) [32]byte {
+func (c *Cache) key(text string) [32]byte {
 	h := sha256.New()
 	io.WriteString(h, c.modelID)
 	h.Write([]byte{0})
@@ -125,7 +132,7 @@ func (c *CachedEmbedder) key(text string) [32]byte {
 }
 
 // Embed returns cached embeddings and embeds (and stores) the rest.
-func (c *CachedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+func (c *Cache) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	keys := make([][32]byte, len(texts))
 	var missTexts []string
@@ -152,7 +159,7 @@ func (c *CachedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		return nil, err
 	}
 	if len(vecs) != len(missTexts) {
-		return nil, fmt.Errorf("topic: got %d embeddings for %d texts", len(vecs), len(missTexts))
+		return nil, fmt.Errorf("embcache: got %d embeddings for %d texts", len(vecs), len(missTexts))
 	}
 	var buf []byte
 	c.mu.Lock()
@@ -175,24 +182,31 @@ func (c *CachedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		}
 	}
 	if _, err := c.f.Write(buf); err != nil {
-		return nil, fmt.Errorf("topic: write the embedding cache: %w", err)
+		return nil, fmt.Errorf("embcache: write the embedding cache: %w", err)
 	}
 	return out, nil
 }
 
 // Stats returns how many texts were served from the cache and how many
 // were embedded.
-func (c *CachedEmbedder) Stats() (hits, misses int) {
+func (c *Cache) Stats() (hits, misses int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.hits, c.misses
 }
 
+// Len returns how many embeddings the cache holds.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.mem)
+}
+
 // ModelID names the encoder.
-func (c *CachedEmbedder) ModelID() string { return c.modelID }
+func (c *Cache) ModelID() string { return c.modelID }
 
 // Close closes the cache file.
-func (c *CachedEmbedder) Close() error {
+func (c *Cache) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.f.Close()

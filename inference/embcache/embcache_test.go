@@ -1,18 +1,52 @@
-package topic
+package embcache
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 )
 
-func TestCachedEmbedder(t *testing.T) {
+var errFake = errors.New("fake embedder failure")
+
+// fakeEmbedder embeds a text as its bytes' sums, dim wide, counting calls.
+type fakeEmbedder struct {
+	dim   int
+	mu    sync.Mutex
+	texts int
+	fail  error
+}
+
+func (f *fakeEmbedder) vector(text string) []float32 {
+	v := make([]float32, f.dim)
+	for i, b := range []byte(text) {
+		v[i%f.dim] += float32(b)
+	}
+	return v
+}
+
+func (f *fakeEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	f.texts += len(texts)
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		out[i] = f.vector(t)
+	}
+	return out, nil
+}
+
+func TestCache(t *testing.T) {
 	dir := t.TempDir()
 	inner := &fakeEmbedder{dim: 6}
 	ctx := context.Background()
-	c, err := OpenCache(inner, "enc/v1", dir)
+	c, err := Open(inner, "enc/v1", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +73,7 @@ func TestCachedEmbedder(t *testing.T) {
 
 	// Reopened, everything is served from disk.
 	inner2 := &fakeEmbedder{dim: 6, fail: errFake}
-	c2, err := OpenCache(inner2, "enc/v1", dir)
+	c2, err := Open(inner2, "enc/v1", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +87,7 @@ func TestCachedEmbedder(t *testing.T) {
 	c2.Close()
 
 	// Another encoder id does not see these entries.
-	c3, err := OpenCache(inner2, "enc/v2", dir)
+	c3, err := Open(inner2, "enc/v2", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +106,7 @@ func TestCachedEmbedder(t *testing.T) {
 		t.Fatal(err)
 	}
 	inner4 := &fakeEmbedder{dim: 6}
-	c4, err := OpenCache(inner4, "enc/v1", dir)
+	c4, err := Open(inner4, "enc/v1", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +119,12 @@ func TestCachedEmbedder(t *testing.T) {
 	}
 }
 
-func TestOpenCacheRejectsOtherFiles(t *testing.T) {
+func TestOpenRejectsOtherFiles(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "x.emb"), []byte("something else entirely, not a cache"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenCache(&fakeEmbedder{dim: 2}, "x", dir); err == nil {
+	if _, err := Open(&fakeEmbedder{dim: 2}, "x", dir); err == nil {
 		t.Error("opened a file that is not a cache")
 	}
 }
