@@ -72,6 +72,11 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *dbURL != "" {
 		env["DB_URL"] = *dbURL
 	}
+	for _, k := range []string{"BATCH_MAX_SIZE", "BATCH_MAX_WAIT"} { // to compare settings
+		if v := getenv(k); v != "" {
+			env[k] = v
+		}
+	}
 	srv, err := startInProcess(ctx, env, stderr)
 	if err != nil {
 		return err

@@ -56,7 +56,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RequestTimeout:    p.duration("REQUEST_TIMEOUT", 30*time.Second),
 		ShutdownTimeout:   p.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 		BatchMaxSize:      int(p.positiveInt("BATCH_MAX_SIZE", 64)),
-		BatchMaxWait:      p.duration("BATCH_MAX_WAIT", 5*time.Millisecond),
+		BatchMaxWait:      p.durationOrZero("BATCH_MAX_WAIT", 0),
 		QueueSize:         int(p.positiveInt("INFERENCE_QUEUE_SIZE", 1024)),
 	}
 	c.DBURL = p.str("DB_URL", "sqlite://"+filepath.Join(c.DataDir, "newsintel.db"))
@@ -184,6 +184,14 @@ func (p *envParser) fraction(name string) float64 {
 		return 0
 	}
 	return f
+}
+
+// durationOrZero is duration, but 0 is allowed.
+func (p *envParser) durationOrZero(name string, def time.Duration) time.Duration {
+	if v := p.str(name, ""); v == "0" {
+		return 0
+	}
+	return p.duration(name, def)
 }
 
 func (p *envParser) duration(name string, def time.Duration) time.Duration {

@@ -18,7 +18,7 @@ func TestConfigDefaults(t *testing.T) {
 	if !c.AutoMigrate || c.AuthDisabled || c.MLflowEnabled || c.LogLevel != slog.LevelInfo || c.LogFormat != "text" {
 		t.Errorf("defaults: %+v", c)
 	}
-	if c.MaxBodyBytes != 10<<20 || c.RequestTimeout != 30*time.Second || c.ShutdownTimeout != 20*time.Second {
+	if c.MaxBodyBytes != 10<<20 || c.RequestTimeout != 30*time.Second || c.ShutdownTimeout != 20*time.Second || c.BatchMaxWait != 0 {
 		t.Errorf("limits: %+v", c)
 	}
 }
@@ -33,6 +33,7 @@ func TestConfigValues(t *testing.T) {
 		"LOG_LEVEL":            "DEBUG",
 		"LOG_FORMAT":           "json",
 		"REQUEST_TIMEOUT":      "5s",
+		"BATCH_MAX_WAIT":       "3ms",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestConfigValues(t *testing.T) {
 	if strings.Join(c.CORSAllowedOrigins, " ") != "https://a.example.com http://localhost:8501" {
 		t.Errorf("origins: %q", c.CORSAllowedOrigins)
 	}
-	if !c.MLflowEnabled || c.LogLevel != slog.LevelDebug || c.LogFormat != "json" || c.RequestTimeout != 5*time.Second {
+	if !c.MLflowEnabled || c.LogLevel != slog.LevelDebug || c.LogFormat != "json" || c.RequestTimeout != 5*time.Second || c.BatchMaxWait != 3*time.Millisecond {
 		t.Errorf("values: %+v", c)
 	}
 	off, err := loadConfig(envOf(map[string]string{"MLFLOW_TRACKING_URI": "http://mlflow:5000", "MLFLOW_ENABLED": "0"}))
