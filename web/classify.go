@@ -68,6 +68,9 @@ func (r *classifyRequest) list() []*articleIn {
 
 func (r *classifyRequest) Validate() []FieldError {
 	if r.batch() {
+		if r.Title != "" || r.Text != nil || r.Description != nil {
+			return []FieldError{{Field: "articles", Message: "send one article or a list of articles, not both"}}
+		}
 		switch n := len(*r.Articles); {
 		case n == 0:
 			return []FieldError{{Field: "articles", Message: "must hold at least one article"}}

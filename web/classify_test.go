@@ -29,6 +29,7 @@ func TestClassifyNewsValidation(t *testing.T) {
 		{"id object", `{"text":"x","id":{"a":1}}`, "id", 422},
 		{"wrong type", `{"text":42}`, "text", 422},
 		{"empty batch", `{"articles":[]}`, "articles", 422},
+		{"article and batch", `{"text":"x","articles":[{"text":"y"}]}`, "articles", 422},
 		{"batch too big", many, "articles", 422},
 		{"bad article in batch", `{"articles":[{"text":"ok"},{"text":""}]}`, "articles[1].text", 422},
 		{"unknown taxonomy", `{"text":"x","taxonomy":"nope"}`, "taxonomy", 422},
