@@ -288,25 +288,34 @@ func (e *Encoder) Warm(ctx context.Context) error {
 }
 
 // groupByLength splits the indices of ids into the model calls of one
-// Encode call: sorted by token count, in consecutive groups of near-equal
-// size, at most groupSize texts and, given enough texts, at least one group
-// per core.
+// Encode call. Texts are sorted by token count, so each group is padded
+// only to about its own length, and cut into groups whose sizes are batch
+// buckets, so that hugot pads no group with empty rows: full groups of
+// groupSize, then the rest as the largest buckets that fit (a remainder
+// of 7 runs as 4 + 2 + 1). A call of several texts makes at least two
+// groups, one per core.
 func groupByLength(ids [][]int) [][]int {
 	n := len(ids)
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
-	k := max((n+groupSize-1)/groupSize, min(concurrency, n))
-	if k == 1 {
+	if n <= 1 {
 		return [][]int{order}
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(ids[a]), len(ids[b])) })
-	groups := make([][]int, 0, k)
-	for g, start := 0, 0; g < k; g++ {
-		end := start + (n-start)/(k-g)
-		groups = append(groups, order[start:end])
-		start = end
+	var groups [][]int
+	for start := 0; start < n; {
+		left := n - start
+		size := batchBuckets[0]
+		for _, b := range batchBuckets {
+			// Keep a lone call split in two so both cores work.
+			if b <= left && (start > 0 || b < n || n > groupSize) {
+				size = b
+			}
+		}
+		groups = append(groups, order[start:start+size])
+		start += size
 	}
 	return groups
 }

@@ -313,34 +313,31 @@ func TestWarm(t *testing.T) {
 }
 
 func TestGroupByLength(t *testing.T) {
-	lens := []int{5, 1, 9, 3, 7, 2, 8, 4, 6, 10, 11, 12, 13, 14, 15, 16, 17}
-	ids := make([][]int, len(lens))
-	for i, n := range lens {
-		ids[i] = make([]int, n)
-	}
-	groups := groupByLength(ids)
-	seen := map[int]bool{}
-	prevMax := -1
-	for _, g := range groups {
-		if len(g) == 0 || len(g) > groupSize {
-			t.Fatalf("group of %d", len(g))
+	for _, n := range []int{1, 2, 3, 5, 7, 8, 9, 16, 17, 27, 32, 33, 64} {
+		ids := make([][]int, n)
+		for i := range ids {
+			ids[i] = make([]int, (i*37)%50) // lengths out of order
 		}
-		lo := len(ids[g[0]])
-		if lo < prevMax {
-			t.Fatalf("groups overlap in length: %v", groups)
+		groups := groupByLength(ids)
+		seen := map[int]bool{}
+		prevMax := -1
+		for _, g := range groups {
+			if !slices.Contains(batchBuckets, len(g)) {
+				t.Fatalf("n=%d: a group of %d is not a batch bucket, so it would be padded: %v", n, len(g), groups)
+			}
+			if len(ids[g[0]]) < prevMax {
+				t.Fatalf("n=%d: groups are not in length order", n)
+			}
+			for _, i := range g {
+				seen[i] = true
+				prevMax = max(prevMax, len(ids[i]))
+			}
 		}
-		for _, i := range g {
-			seen[i] = true
-			prevMax = max(prevMax, len(ids[i]))
+		if len(seen) != n {
+			t.Fatalf("n=%d: groups cover %d texts", n, len(seen))
 		}
-	}
-	if len(seen) != len(ids) || len(groups) != 3 {
-		t.Fatalf("%d groups covering %d of %d texts", len(groups), len(seen), len(ids))
-	}
-	if got := groupByLength(ids[:2]); len(got) != 2 {
-		t.Fatalf("two texts make %d groups, want one per core", len(got))
-	}
-	if got := groupByLength(ids[:1]); len(got) != 1 {
-		t.Fatalf("one text makes %d groups", len(got))
+		if n > 1 && len(groups) < 2 {
+			t.Fatalf("n=%d: one group leaves a core idle", n)
+		}
 	}
 }
