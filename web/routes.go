@@ -20,6 +20,10 @@ const (
 	RouteTaxonomy          = "taxonomy"
 	RouteTaxonomyPut       = "taxonomy-put"
 	RouteTaxonomyDelete    = "taxonomy-delete"
+
+	// Review queue and feedback (review.go, feedback.go).
+
+	// Models, fine-tuning and lineage (models.go, finetune.go).
 )
 
 type route struct {
@@ -50,5 +54,9 @@ func (s *Server) routes() []route {
 		{RouteTaxonomy, http.MethodGet, "/taxonomies/:name", false, s.getTaxonomy},
 		{RouteTaxonomyPut, http.MethodPut, "/taxonomies/:name", false, s.putTaxonomy},
 		{RouteTaxonomyDelete, http.MethodDelete, "/taxonomies/:name", false, s.deleteTaxonomy},
+
+		// Review queue and feedback.
+
+		// Models, fine-tuning and lineage.
 	}
 }

@@ -26,6 +26,8 @@ type Store interface {
 	Taxonomies(ctx context.Context) ([]store.Taxonomy, error)
 	DeleteTaxonomy(ctx context.Context, name string) error
 	RecordClassifications(ctx context.Context, items []store.Classification) ([]store.Recorded, error)
+	reviewStore // review.go
+	modelStore  // models.go
 }
 
 // Config is the web layer's share of the configuration, already validated.
