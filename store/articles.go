@@ -36,6 +36,13 @@ type NewPrediction struct {
 type ReviewRequest struct {
 	Reason   string
 	Priority float64
+	// Uncertainty is 1 - the top probability, whatever the strategy; the
+	// queue can sort by it.
+	Uncertainty float64
+	// RequiredReviews is 2 under double review, else 1 (0 means 1).
+	RequiredReviews int
+	// Embedding is the article's embedding, kept for diversity sampling.
+	Embedding []float32
 }
 
 // Classification is one article, its prediction, and whether to queue it
@@ -134,10 +141,12 @@ func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now 
 	if it.Review != nil {
 		// The partial unique index on open items makes a second request
 		// for an article already waiting a no-op.
+		rv := it.Review
 		res, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO review_items
-			(article_id, prediction_id, state, reason, priority, created_at, updated_at)
-			VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-			r.ArticleID, r.PredictionID, it.Review.Reason, it.Review.Priority, now, now)
+			(article_id, prediction_id, state, reason, priority, uncertainty, required_reviews, embedding, created_at, updated_at)
+			VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+			r.ArticleID, r.PredictionID, rv.Reason, rv.Priority, rv.Uncertainty, max(rv.RequiredReviews, 1),
+			encodeVector(rv.Embedding), now, now)
 		if err != nil {
 			return r, fmt.Errorf("queue review: %w", err)
 		}

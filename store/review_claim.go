@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// ClaimRequest asks for the next items of the queue for one reviewer.
+type ClaimRequest struct {
+	Reviewer string
+	// N is how many items the reviewer wants to hold, counting those they
+	// hold already (whose leases are renewed).
+	N     int
+	Lease time.Duration
+	// Diversity picks among the top candidates by a mix of priority and
+	// distance from the items already picked (greedy k-center on the
+	// article embeddings), so one claim is not N near-duplicates.
+	Diversity bool
+	// Stage is StageReview (default) or StageAdjudication.
+	Stage string
+}
+
+// MaxClaim bounds one claim.
+const MaxClaim = 100
+
+// ClaimReviewItems hands the reviewer up to N items, highest priority
+// first, each under a lease. Two reviewers never hold the same item: on
+// Postgres the candidates are locked with FOR UPDATE SKIP LOCKED, so
+// concurrent claimers take different rows without waiting; SQLite runs
+// the claim as its single writer (BEGIN IMMEDIATE). A reviewer is never
+// handed an item they have labeled or skipped.
+func (db *DB) ClaimReviewItems(ctx context.Context, req ClaimRequest) ([]QueueItem, error) {
+	var v ValidationError
+	if strings.TrimSpace(req.Reviewer) == "" {
+		v = append(v, FieldIssue{"reviewer", "required"})
+	}
+	if req.N < 1 || req.N > MaxClaim {
+		v = append(v, FieldIssue{"n", fmt.Sprintf("%d is outside 1–%d", req.N, MaxClaim)})
+	}
+	if req.Stage == "" {
+		req.Stage = StageReview
+	}
+	if req.Stage != StageReview && req.Stage != StageAdjudication {
+		v = append(v, FieldIssue{"stage", fmt.Sprintf("%q is not a stage: use review or adjudication", req.Stage)})
+	}
+	if req.Lease <= 0 {
+		v = append(v, FieldIssue{"lease", "must be positive"})
+	}
+	if len(v) > 0 {
+		return nil, v
+	}
+	now := time.Now().UTC()
+	expires := now.Add(req.Lease)
+	var items []QueueItem
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		held, err := db.heldItems(ctx, tx, req, now)
+		if err != nil {
+			return err
+		}
+		ids := held
+		if need := req.N - len(held); need > 0 {
+			cands, err := db.claimCandidates(ctx, tx, req, now, need)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, pick(cands, need, req.Diversity)...)
+		}
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, db.rebind(`UPDATE review_items
+				SET state = 'claimed', claimed_by = ?, lease_expires_at = ?, claimed_at = ?, updated_at = ?
+				WHERE id = ? AND (state = 'pending' OR (state = 'claimed' AND (lease_expires_at < ? OR claimed_by = ?)))`),
+				req.Reviewer, expires, now, now, id, now, req.Reviewer)
+			if err != nil {
+				return fmt.Errorf("claim item %d: %w", id, err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				// The candidates were locked (or the writer lock held), so
+				// this means the locking above is broken: fail loudly.
+				return fmt.Errorf("claim item %d: item changed under its lock", id)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		items, err = db.queryQueueItems(ctx, tx, "WHERE ri.id IN ("+marks+") ORDER BY ri.priority DESC, ri.id", args...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim for %s: %w", req.Reviewer, err)
+	}
+	return items, nil
+}
+
+// heldItems returns the ids of live claims the reviewer holds already.
+func (db *DB) heldItems(ctx context.Context, tx *sql.Tx, req ClaimRequest, now time.Time) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id FROM review_items
+		WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? AND stage = ?
+		ORDER BY priority DESC, id LIMIT ?`+db.lockClause()), req.Reviewer, now, req.Stage, req.N)
+	if err != nil {
+		return nil, fmt.Errorf("held items: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("held items: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// lockClause locks the selected rows on Postgres, skipping rows another
+// claimer holds; SQLite's write lock already excludes other writers.
+func (db *DB) lockClause() string {
+	if db.dialect == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+type candidate struct {
+	id        int64
+	priority  float64
+	embedding []float32
+}
+
+// claimCandidates returns the top open items the reviewer may take: need
+// of them, or a wider pool when picking for diversity.
+func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, req ClaimRequest, now time.Time, need int) ([]candidate, error) {
+	pool := need
+	if req.Diversity {
+		pool = min(max(4*need, 32), 400)
+	}
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT ri.id, ri.priority, ri.embedding FROM review_items ri
+		WHERE `+openClause+` AND ri.stage = ?
+		AND NOT EXISTS (SELECT 1 FROM review_actions ra
+			WHERE ra.review_item_id = ri.id AND ra.reviewer = ? AND ra.undone_at IS NULL)
+		ORDER BY ri.priority DESC, ri.id LIMIT ?`+db.lockClause()), now, req.Stage, req.Reviewer, pool)
+	if err != nil {
+		return nil, fmt.Errorf("claim candidates: %w", err)
+	}
+	defer rows.Close()
+	var out []candidate
+	for rows.Next() {
+		var (
+			c   candidate
+			emb []byte
+		)
+		if err := rows.Scan(&c.id, &c.priority, &emb); err != nil {
+			return nil, fmt.Errorf("claim candidates: %w", err)
+		}
+		c.embedding = decodeVector(emb)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// pick chooses k candidates (already in priority order). For diversity it
+// runs greedy k-center seeded with the top item, scoring each remaining
+// candidate by an even mix of its priority and its cosine distance (0–1)
+// to the nearest item picked so far.
+func pick(cands []candidate, k int, diversity bool) []int64 {
+	k = min(k, len(cands))
+	ids := make([]int64, 0, k)
+	if !diversity {
+		for _, c := range cands[:k] {
+			ids = append(ids, c.id)
+		}
+		return ids
+	}
+	nearest := make([]float64, len(cands)) // distance to the nearest pick
+	for i := range nearest {
+		nearest[i] = 1
+	}
+	taken := make([]bool, len(cands))
+	next := 0
+	for len(ids) < k {
+		taken[next] = true
+		ids = append(ids, cands[next].id)
+		best, bestScore := -1, math.Inf(-1)
+		for i, c := range cands {
+			if taken[i] {
+				continue
+			}
+			nearest[i] = min(nearest[i], cosineDistance(c.embedding, cands[next].embedding))
+			if s := 0.5*c.priority + 0.5*nearest[i]; s > bestScore {
+				best, bestScore = i, s
+			}
+		}
+		if best < 0 {
+			break
+		}
+		next = best
+	}
+	return ids
+}
+
+// cosineDistance is 1 - cos, capped to [0, 1] so that unrelated
+// (orthogonal) articles already count as fully distinct; unknown
+// embeddings count as far apart, so items without one are never held
+// back.
+func cosineDistance(a, b []float32) float64 {
+	if len(a) == 0 || len(a) != len(b) {
+		return 1
+	}
+	var dot, na, nb float64
+	for i := range a {
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 1
+	}
+	return min(1, max(0, 1-dot/math.Sqrt(na*nb)))
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// MaxSkips is how many reviewers may skip an item before it leaves the
+// queue as skipped: an item nobody can decide needs an admin's look, not
+// an endless round trip.
+const MaxSkips = 3
+
+// ActionRequest names a reviewer acting on one item.
+type ActionRequest struct {
+	ItemID    int64
+	Reviewer  string
+	RequestID string
+	// Lease is how long an undone item stays with the reviewer.
+	Lease time.Duration
+	// Window bounds how old an action Undo may take back.
+	Window time.Duration
+}
+
+// ActionOutcome is the item's state after a skip or undo.
+type ActionOutcome struct {
+	ItemID int64
+	State  string
+	Stage  string
+	// Undone names the action an undo took back: "label", "skip" or
+	// "adjudicate".
+	Undone string
+}
+
+func (r ActionRequest) validate() error {
+	if strings.TrimSpace(r.Reviewer) == "" {
+		return ValidationError{{"reviewer", "required"}}
+	}
+	return nil
+}
+
+// SkipReviewItem passes an item on: it returns to the queue for other
+// reviewers (never again to this one), or leaves it after MaxSkips skips.
+func (db *DB) SkipReviewItem(ctx context.Context, req ActionRequest) (ActionOutcome, error) {
+	if err := req.validate(); err != nil {
+		return ActionOutcome{}, err
+	}
+	now := time.Now().UTC()
+	o := ActionOutcome{ItemID: req.ItemID, State: StatePending}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		s, err := db.loadItem(ctx, tx, req.ItemID)
+		if err != nil {
+			return err
+		}
+		if err := s.available(req.Reviewer, now); err != nil {
+			return fmt.Errorf("review item %d: %w", req.ItemID, err)
+		}
+		if err := db.insertAction(ctx, tx, req.ItemID, req.Reviewer, "skip", 0, s, req.RequestID, now); err != nil {
+			return err
+		}
+		if s.skipCount+1 >= MaxSkips {
+			o.State = StateSkipped
+		}
+		o.Stage = s.stage
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE review_items SET state = ?, skip_count = skip_count + 1,
+			claimed_by = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`), o.State, now, req.ItemID); err != nil {
+			return fmt.Errorf("review item %d: skip: %w", req.ItemID, err)
+		}
+		return db.writeAudit(ctx, tx, now, req.Reviewer, "review.skip", fmt.Sprintf("review_item:%d", req.ItemID), map[string]any{"state": o.State}, req.RequestID)
+	})
+	if err != nil {
+		return ActionOutcome{}, fmt.Errorf("store: skip by %s: %w", req.Reviewer, err)
+	}
+	return o, nil
+}
+
+// UndoReviewAction takes back the reviewer's last action on an item, if it
+// is younger than the window and nobody has acted on the item since. An
+// undone label is kept, marked retracted, and never trains a model; the
+// item returns to the reviewer under a fresh lease, to decide again.
+func (db *DB) UndoReviewAction(ctx context.Context, req ActionRequest) (ActionOutcome, error) {
+	if err := req.validate(); err != nil {
+		return ActionOutcome{}, err
+	}
+	now := time.Now().UTC()
+	o := ActionOutcome{ItemID: req.ItemID, State: StateClaimed}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		s, err := db.loadItem(ctx, tx, req.ItemID)
+		if err != nil {
+			return err
+		}
+		var (
+			actionID  int64
+			labelID   sql.NullInt64
+			prevStage string
+			at        time.Time
+		)
+		err = tx.QueryRowContext(ctx, db.rebind(`SELECT id, action, label_id, prev_stage, created_at FROM review_actions
+			WHERE review_item_id = ? AND reviewer = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`),
+			req.ItemID, req.Reviewer).Scan(&actionID, &o.Undone, &labelID, &prevStage, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("review item %d: %w: you have nothing to undo on it", req.ItemID, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("review item %d: last action: %w", req.ItemID, err)
+		}
+		if now.Sub(at) > req.Window {
+			return fmt.Errorf("review item %d: %w: your last action was at %s, outside the %s undo window",
+				req.ItemID, ErrConflict, at.Format(time.RFC3339), req.Window)
+		}
+		var later int
+		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM review_actions
+			WHERE review_item_id = ? AND id > ? AND undone_at IS NULL`), req.ItemID, actionID).Scan(&later); err != nil {
+			return fmt.Errorf("review item %d: later actions: %w", req.ItemID, err)
+		}
+		if later > 0 || (s.state == StateClaimed && s.claimedBy != req.Reviewer && !s.lease.Time.Before(now)) {
+			return fmt.Errorf("review item %d: %w: another reviewer has taken it up since", req.ItemID, ErrConflict)
+		}
+
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE review_actions SET undone_at = ? WHERE id = ?`), now, actionID); err != nil {
+			return fmt.Errorf("review item %d: undo: %w", req.ItemID, err)
+		}
+		if labelID.Valid {
+			if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE labels SET retracted_at = ? WHERE id = ?`), now, labelID.Int64); err != nil {
+				return fmt.Errorf("review item %d: retract label: %w", req.ItemID, err)
+			}
+		}
+		skips := 0
+		if o.Undone == "skip" {
+			skips = 1
+		}
+		o.Stage = prevStage
+		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE review_items SET state = 'claimed', stage = ?, claimed_by = ?,
+			lease_expires_at = ?, claimed_at = ?, final_label_id = NULL, skip_count = skip_count - ?, updated_at = ? WHERE id = ?`),
+			prevStage, req.Reviewer, now.Add(req.Lease), now, skips, now, req.ItemID)
+		if violatesUnique(err) {
+			return fmt.Errorf("review item %d: %w: the article has been queued for review again since", req.ItemID, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("review item %d: reopen: %w", req.ItemID, err)
+		}
+		return db.writeAudit(ctx, tx, now, req.Reviewer, "review.undo", fmt.Sprintf("review_item:%d", req.ItemID), map[string]any{"undone": o.Undone}, req.RequestID)
+	})
+	if err != nil {
+		return ActionOutcome{}, fmt.Errorf("store: undo by %s: %w", req.Reviewer, err)
+	}
+	return o, nil
+}
