@@ -65,7 +65,7 @@ func (db *DB) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback, r
 			prev, hash, err := db.feedbackByKey(ctx, tx, f.KeyName, f.IdempotencyKey)
 			switch {
 			case err == nil && hash != f.RequestHash:
-				return fmt.Errorf("%w: Idempotency-Key %q was used with a different request body", ErrConflict, f.IdempotencyKey)
+				return conflictf("Idempotency-Key %q was used with a different request body", f.IdempotencyKey)
 			case err == nil:
 				fb, replayed = prev, true
 				return nil
@@ -83,7 +83,7 @@ func (db *DB) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback, r
 		err = db.inTx(ctx, func(tx *sql.Tx) error {
 			prev, hash, err := db.feedbackByKey(ctx, tx, f.KeyName, f.IdempotencyKey)
 			if err == nil && hash != f.RequestHash {
-				return fmt.Errorf("%w: Idempotency-Key %q was used with a different request body", ErrConflict, f.IdempotencyKey)
+				return conflictf("Idempotency-Key %q was used with a different request body", f.IdempotencyKey)
 			}
 			fb, replayed = prev, true
 			return err

@@ -48,6 +48,7 @@ const (
 
 // itemState is a review item as label, skip and undo see it.
 type itemState struct {
+	id                      int64
 	state, stage, claimedBy string
 	lease                   sql.NullTime
 	required                int
@@ -76,7 +77,7 @@ func (db *DB) loadItem(ctx context.Context, tx *sql.Tx, id int64) (itemState, er
 	if err != nil {
 		return s, fmt.Errorf("review item %d: %w", id, err)
 	}
-	s.claimedBy = claim.String
+	s.id, s.claimedBy = id, claim.String
 	var m map[string]float64
 	if err := json.Unmarshal(scores, &m); err != nil {
 		return s, fmt.Errorf("review item %d scores: %w", id, err)
@@ -97,9 +98,9 @@ func (s itemState) available(reviewer string, now time.Time) error {
 	case s.state == StateClaimed && (s.claimedBy == reviewer || s.lease.Time.Before(now)):
 		return nil
 	case s.state == StateClaimed:
-		return fmt.Errorf("%w: claimed by another reviewer until %s", ErrConflict, s.lease.Time.Format(time.RFC3339))
+		return conflictf("item %d is claimed by another reviewer until %s", s.id, s.lease.Time.Format(time.RFC3339))
 	default:
-		return fmt.Errorf("%w: the item is %s", ErrConflict, s.state)
+		return conflictf("item %d is %s already", s.id, s.state)
 	}
 }
 
@@ -190,7 +191,7 @@ func (db *DB) labelOne(ctx context.Context, tx *sql.Tx, req LabelRequest, in Lab
 		o.Final = s.finalLabel.Valid && s.finalLabel.Int64 == o.LabelID
 		return o, nil
 	case err == nil:
-		return o, fmt.Errorf("review item %d: %w: you labeled it %q already; undo that first", in.ItemID, ErrConflict, prevLabel)
+		return o, fmt.Errorf("review item %d: %w", in.ItemID, conflictf("you labeled item %d %q already; undo that first", in.ItemID, prevLabel))
 	case !errors.Is(err, sql.ErrNoRows):
 		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
 	}

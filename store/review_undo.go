@@ -102,14 +102,14 @@ func (db *DB) UndoReviewAction(ctx context.Context, req ActionRequest) (ActionOu
 			WHERE review_item_id = ? AND reviewer = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`),
 			req.ItemID, req.Reviewer).Scan(&actionID, &o.Undone, &labelID, &prevStage, &at)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("review item %d: %w: you have nothing to undo on it", req.ItemID, ErrConflict)
+			return fmt.Errorf("review item %d: %w", req.ItemID, conflictf("you have nothing to undo on item %d", req.ItemID))
 		}
 		if err != nil {
 			return fmt.Errorf("review item %d: last action: %w", req.ItemID, err)
 		}
 		if now.Sub(at) > req.Window {
-			return fmt.Errorf("review item %d: %w: your last action was at %s, outside the %s undo window",
-				req.ItemID, ErrConflict, at.Format(time.RFC3339), req.Window)
+			return fmt.Errorf("review item %d: %w", req.ItemID,
+				conflictf("your last action on item %d was at %s, outside the %s undo window", req.ItemID, at.Format(time.RFC3339), req.Window))
 		}
 		var later int
 		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM review_actions
@@ -117,7 +117,7 @@ func (db *DB) UndoReviewAction(ctx context.Context, req ActionRequest) (ActionOu
 			return fmt.Errorf("review item %d: later actions: %w", req.ItemID, err)
 		}
 		if later > 0 || (s.state == StateClaimed && s.claimedBy != req.Reviewer && !s.lease.Time.Before(now)) {
-			return fmt.Errorf("review item %d: %w: another reviewer has taken it up since", req.ItemID, ErrConflict)
+			return fmt.Errorf("review item %d: %w", req.ItemID, conflictf("another reviewer has taken item %d up since", req.ItemID))
 		}
 
 		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE review_actions SET undone_at = ? WHERE id = ?`), now, actionID); err != nil {
@@ -137,7 +137,7 @@ func (db *DB) UndoReviewAction(ctx context.Context, req ActionRequest) (ActionOu
 			lease_expires_at = ?, claimed_at = ?, final_label_id = NULL, skip_count = skip_count - ?, updated_at = ? WHERE id = ?`),
 			prevStage, req.Reviewer, now.Add(req.Lease), now, skips, now, req.ItemID)
 		if violatesUnique(err) {
-			return fmt.Errorf("review item %d: %w: the article has been queued for review again since", req.ItemID, ErrConflict)
+			return fmt.Errorf("review item %d: %w", req.ItemID, conflictf("the article of item %d has been queued for review again since", req.ItemID))
 		}
 		if err != nil {
 			return fmt.Errorf("review item %d: reopen: %w", req.ItemID, err)

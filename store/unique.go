@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
@@ -22,4 +23,17 @@ func violatesUnique(err error) bool {
 		return liteErr.ExtendedCode == sqlite3.ErrConstraintUnique || liteErr.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
 	}
 	return false
+}
+
+// Conflict is an ErrConflict with a reason the client can act on ("you
+// labeled it already; undo that first"); the web layer shows the reason.
+type Conflict struct{ Reason string }
+
+func (c *Conflict) Error() string { return "conflict: " + c.Reason }
+
+// Is makes errors.Is(err, ErrConflict) hold for every Conflict.
+func (c *Conflict) Is(target error) bool { return target == ErrConflict }
+
+func conflictf(format string, args ...any) error {
+	return &Conflict{Reason: fmt.Sprintf(format, args...)}
 }

@@ -205,7 +205,14 @@ func (s *Server) classifyNews(c echo.Context) error {
 				Confidence: p.Confidence, Scores: p.Scores, RequestID: reqID},
 		}
 		if queue, priority := s.cfg.Review.Check(p.Uncertainty); queue {
-			items[i].Review = &store.ReviewRequest{Reason: s.cfg.Review.Strategy, Priority: priority}
+			rv := &store.ReviewRequest{Reason: s.cfg.Review.Strategy, Priority: priority, Uncertainty: 1 - p.Uncertainty.Top, RequiredReviews: 1}
+			if s.cfg.Queue.DoubleReview {
+				rv.RequiredReviews = 2
+			}
+			if i < len(res.Vectors) {
+				rv.Embedding = res.Vectors[i]
+			}
+			items[i].Review = rv
 		}
 	}
 	recorded, err := s.store.RecordClassifications(ctx, items)

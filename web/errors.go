@@ -85,6 +85,7 @@ func classifyError(err error) *Error {
 		tooBig     *http.MaxBytesError
 		invalid    store.ValidationError
 		badSummary *summarize.ValidationError
+		conflict   *store.Conflict
 	)
 	switch {
 	case errors.As(err, &e):
@@ -117,6 +118,8 @@ func classifyError(err error) *Error {
 			Message: "the inference queue is full; retry shortly", Err: err}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such resource", Err: err}
+	case errors.As(err, &conflict):
+		return &Error{Status: http.StatusConflict, Code: "conflict", Message: conflict.Reason, Err: err}
 	case errors.Is(err, store.ErrConflict):
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: "the resource is not in a state that allows this", Err: err}
 	case errors.Is(err, context.DeadlineExceeded):

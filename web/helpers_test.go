@@ -82,6 +82,7 @@ func testConfig() Config {
 		MaxBodyBytes:   1 << 20,
 		RequestTimeout: 5 * time.Second,
 		Review:         classify.ReviewRule{Strategy: classify.LeastConfidence, Threshold: 0.6},
+		Queue:          QueueConfig{Lease: time.Minute, UndoWindow: time.Minute},
 	}
 }
 

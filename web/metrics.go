@@ -25,6 +25,8 @@ type Metrics struct {
 	batchSize    prometheus.Histogram
 	queueDepth   prometheus.Gauge
 	predictions  *prometheus.CounterVec
+	reviews      *prometheus.CounterVec
+	feedback     *prometheus.CounterVec
 	started      time.Time
 }
 
@@ -38,6 +40,8 @@ const (
 	metricBatchSize    = "newsintel_inference_batch_size"
 	metricQueueDepth   = "newsintel_inference_queue_depth"
 	metricPredictions  = "newsintel_predictions_total"
+	metricReviews      = "newsintel_review_labels_total"
+	metricFeedback     = "newsintel_feedback_total"
 )
 
 // batchBuckets are the sizes the encoder's batches fall into.
@@ -75,10 +79,16 @@ func NewMetrics() *Metrics {
 		predictions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricPredictions, Help: "Predictions served, by model version and topic.",
 		}, []string{"model", "topic"}),
+		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricReviews, Help: "Review labels stored, by stage (review, adjudication) and whether they settled the item.",
+		}, []string{"stage", "final"}),
+		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricFeedback, Help: "Feedback received, by outcome: stored (with or without a training label) or replayed.",
+		}, []string{"outcome"}),
 		started: time.Now(),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.keyRequests, m.authFailures,
-		m.stages, m.batchSize, m.queueDepth, m.predictions,
+		m.stages, m.batchSize, m.queueDepth, m.predictions, m.reviews, m.feedback,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -104,6 +114,15 @@ func (m *Metrics) ObserveBatch(size, queued int) {
 	m.batchSize.Observe(float64(size))
 	m.queueDepth.Set(float64(queued))
 }
+
+// CountReviewLabel counts one stored review label.
+func (m *Metrics) CountReviewLabel(stage string, final bool) {
+	m.reviews.WithLabelValues(stage, strconv.FormatBool(final)).Inc()
+}
+
+// CountFeedback counts one feedback request by outcome: "labeled",
+// "unlabeled" or "replayed".
+func (m *Metrics) CountFeedback(outcome string) { m.feedback.WithLabelValues(outcome).Inc() }
 
 // CountPrediction counts one prediction of topic by model.
 func (m *Metrics) CountPrediction(model, topic string) {

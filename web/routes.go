@@ -22,6 +22,15 @@ const (
 	RouteTaxonomyDelete    = "taxonomy-delete"
 
 	// Review queue and feedback (review.go, feedback.go).
+	RouteReviewQueue          = "review-queue"
+	RouteReviewClaim          = "review-claim"
+	RouteReviewBulkLabel      = "review-bulk-label"
+	RouteReviewActiveLearning = "review-active-learning"
+	RouteReviewItem           = "review-item"
+	RouteReviewLabel          = "review-label"
+	RouteReviewSkip           = "review-skip"
+	RouteReviewUndo           = "review-undo"
+	RouteFeedback             = "feedback"
 
 	// Models, fine-tuning and lineage (models.go, finetune.go).
 )
@@ -56,6 +65,15 @@ func (s *Server) routes() []route {
 		{RouteTaxonomyDelete, http.MethodDelete, "/taxonomies/:name", false, s.deleteTaxonomy},
 
 		// Review queue and feedback.
+		{RouteReviewQueue, http.MethodGet, "/review/queue", false, s.reviewQueue},
+		{RouteReviewClaim, http.MethodPost, "/review/claim", false, s.claimReview},
+		{RouteReviewBulkLabel, http.MethodPost, "/review/labels", false, s.bulkLabelReview},
+		{RouteReviewActiveLearning, http.MethodGet, "/review/active-learning", false, s.activeLearning},
+		{RouteReviewItem, http.MethodGet, "/review/:id", false, s.reviewItem},
+		{RouteReviewLabel, http.MethodPost, "/review/:id/label", false, s.labelReview},
+		{RouteReviewSkip, http.MethodPost, "/review/:id/skip", false, s.skipReview},
+		{RouteReviewUndo, http.MethodPost, "/review/:id/undo", false, s.undoReview},
+		{RouteFeedback, http.MethodPost, "/feedback", false, s.feedback},
 
 		// Models, fine-tuning and lineage.
 	}

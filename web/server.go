@@ -44,6 +44,18 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Review decides which predictions are queued for human review.
 	Review classify.ReviewRule
+	// Queue sets how reviewers work the queue.
+	Queue QueueConfig
+}
+
+// QueueConfig sets how reviewers work the review queue.
+type QueueConfig struct {
+	// Lease is how long a claimed item stays with its reviewer.
+	Lease time.Duration
+	// UndoWindow bounds how old an action a reviewer may undo.
+	UndoWindow time.Duration
+	// DoubleReview routes every new item to two reviewers.
+	DoubleReview bool
 }
 
 // Deps is everything a Server is built from.
@@ -79,8 +91,8 @@ func New(d Deps) (*Server, error) {
 	if d.Store == nil || d.Encoder == nil || d.Classifier == nil || d.Summarizer == nil || d.Metrics == nil || d.Assets == nil || d.Logger == nil {
 		return nil, fmt.Errorf("web: New needs a store, an encoder, a classifier, a summarizer, metrics, assets and a logger")
 	}
-	if d.Config.MaxBodyBytes <= 0 || d.Config.RequestTimeout <= 0 {
-		return nil, fmt.Errorf("web: MaxBodyBytes and RequestTimeout must be positive")
+	if d.Config.MaxBodyBytes <= 0 || d.Config.RequestTimeout <= 0 || d.Config.Queue.Lease <= 0 || d.Config.Queue.UndoWindow <= 0 {
+		return nil, fmt.Errorf("web: MaxBodyBytes, RequestTimeout, Queue.Lease and Queue.UndoWindow must be positive")
 	}
 	s := &Server{
 		cfg: d.Config, store: d.Store, encoder: d.Encoder, classifier: d.Classifier, summarizer: d.Summarizer, metrics: d.Metrics, assets: d.Assets, log: d.Logger,

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/newsintel/newsintel/inference"
@@ -52,12 +53,17 @@ type Result struct {
 	Predictions  []topic.Prediction
 	// Truncated flags docs longer than the encoder reads.
 	Truncated []bool
+	// Vectors are the docs' embeddings; the review queue keeps them for
+	// diversity sampling.
+	Vectors [][]float32
 }
 
 // Service classifies docs. It is safe for concurrent use.
 type Service struct {
-	enc        Encoder
-	model      *topic.Model
+	enc Encoder
+	// model is swapped whole by SetModel while requests read it: each
+	// Classify call loads it once and uses that model throughout.
+	model      atomic.Pointer[topic.Model]
 	taxonomies Taxonomies
 	onHead     func(d time.Duration)
 
@@ -74,11 +80,20 @@ type zeroShot struct {
 // onHead, if set, is told how long each batch's head (the part after the
 // encoder) took.
 func New(enc Encoder, model *topic.Model, tax Taxonomies, onHead func(time.Duration)) *Service {
-	return &Service{enc: enc, model: model, taxonomies: tax, onHead: onHead, zeroShots: map[string]zeroShot{}}
+	s := &Service{enc: enc, taxonomies: tax, onHead: onHead, zeroShots: map[string]zeroShot{}}
+	s.model.Store(model)
+	return s
 }
 
 // Model returns the served topic model.
-func (s *Service) Model() *topic.Model { return s.model }
+func (s *Service) Model() *topic.Model { return s.model.Load() }
+
+// SetModel replaces the served topic model. Requests in flight finish with
+// the model they started with; later ones get m.
+func (s *Service) SetModel(m *topic.Model) { s.model.Store(m) }
+
+// ModelVersion names the served topic model, for readiness reports.
+func (s *Service) ModelVersion() string { return s.model.Load().ID() }
 
 // Classify predicts the topic of each doc with the served model or, when
 // taxonomy is not empty, against that custom taxonomy.
@@ -89,7 +104,8 @@ func (s *Service) Classify(ctx context.Context, docs []Doc, taxonomy string) (Re
 		err     error
 	)
 	if taxonomy == "" {
-		model, version = s.model, s.model.ID()
+		model = s.model.Load()
+		version = model.ID()
 	} else if model, version, err = s.zeroShot(ctx, taxonomy); err != nil {
 		return Result{}, err
 	}
@@ -103,7 +119,7 @@ func (s *Service) Classify(ctx context.Context, docs []Doc, taxonomy string) (Re
 	}
 	start := time.Now()
 	vecs := make([][]float32, len(embs))
-	res := Result{ModelVersion: version, Truncated: make([]bool, len(embs))}
+	res := Result{ModelVersion: version, Truncated: make([]bool, len(embs)), Vectors: vecs}
 	for i, e := range embs {
 		vecs[i], res.Truncated[i] = e.Vector, e.Truncated
 	}

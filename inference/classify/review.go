@@ -17,10 +17,14 @@ const (
 	// Entropy queues predictions whose normalised entropy is above the
 	// threshold.
 	Entropy = "entropy"
+	// Diversity queues as Entropy does, and reviewers' claims then mix
+	// priority with distance between the articles' embeddings, so a claim
+	// is not a run of near-duplicates.
+	Diversity = "diversity"
 )
 
 // DefaultThreshold is each strategy's default threshold.
-var DefaultThreshold = map[string]float64{LeastConfidence: 0.6, Margin: 0.2, Entropy: 0.6}
+var DefaultThreshold = map[string]float64{LeastConfidence: 0.6, Margin: 0.2, Entropy: 0.6, Diversity: 0.6}
 
 // ReviewRule decides which predictions go to human review.
 type ReviewRule struct {
@@ -33,7 +37,7 @@ type ReviewRule struct {
 func NewReviewRule(strategy string, threshold float64) (ReviewRule, error) {
 	def, ok := DefaultThreshold[strategy]
 	if !ok {
-		return ReviewRule{}, fmt.Errorf("unknown review strategy %q: use %s, %s or %s", strategy, LeastConfidence, Margin, Entropy)
+		return ReviewRule{}, fmt.Errorf("unknown review strategy %q: use %s, %s, %s or %s", strategy, LeastConfidence, Margin, Entropy, Diversity)
 	}
 	if threshold == 0 {
 		threshold = def
@@ -44,13 +48,16 @@ func NewReviewRule(strategy string, threshold float64) (ReviewRule, error) {
 	return ReviewRule{Strategy: strategy, Threshold: threshold}, nil
 }
 
+// Diverse reports whether claims should pick for diversity.
+func (r ReviewRule) Diverse() bool { return r.Strategy == Diversity }
+
 // Check reports whether a prediction with uncertainty u needs review and,
 // if so, its priority in [0, 1]: the more uncertain, the higher.
 func (r ReviewRule) Check(u topic.Uncertainty) (queue bool, priority float64) {
 	switch r.Strategy {
 	case Margin:
 		return u.Margin < r.Threshold, 1 - u.Margin
-	case Entropy:
+	case Entropy, Diversity:
 		return u.Entropy > r.Threshold, u.Entropy
 	default:
 		return u.Top < r.Threshold, 1 - u.Top
