@@ -38,6 +38,7 @@ type config struct {
 	BatchMaxWait       time.Duration
 	QueueSize          int
 	Review             classify.ReviewRule
+	Queue              web.QueueConfig
 }
 
 // loadConfig reads and validates the environment. It reports every bad
@@ -75,6 +76,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		p.fail("REVIEW_STRATEGY", err.Error())
 	}
 	c.Review = rule
+	c.Queue = web.QueueConfig{
+		Lease:        p.duration("REVIEW_LEASE", 15*time.Minute),
+		UndoWindow:   p.duration("REVIEW_UNDO_WINDOW", 10*time.Minute),
+		DoubleReview: p.boolean("REVIEW_DOUBLE", false),
+	}
 	switch level := strings.ToLower(p.str("LOG_LEVEL", "info")); level {
 	case "debug":
 		c.LogLevel = slog.LevelDebug

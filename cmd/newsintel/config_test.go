@@ -34,6 +34,8 @@ func TestConfigValues(t *testing.T) {
 		"LOG_FORMAT":           "json",
 		"REQUEST_TIMEOUT":      "5s",
 		"BATCH_MAX_WAIT":       "3ms",
+		"REVIEW_LEASE":         "5m",
+		"REVIEW_DOUBLE":        "1",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +51,9 @@ func TestConfigValues(t *testing.T) {
 	}
 	if !c.MLflowEnabled || c.LogLevel != slog.LevelDebug || c.LogFormat != "json" || c.RequestTimeout != 5*time.Second || c.BatchMaxWait != 3*time.Millisecond {
 		t.Errorf("values: %+v", c)
+	}
+	if c.Queue.Lease != 5*time.Minute || c.Queue.UndoWindow != 10*time.Minute || !c.Queue.DoubleReview {
+		t.Errorf("review queue: %+v", c.Queue)
 	}
 	off, err := loadConfig(envOf(map[string]string{"MLFLOW_TRACKING_URI": "http://mlflow:5000", "MLFLOW_ENABLED": "0"}))
 	if err != nil || off.MLflowEnabled {
@@ -75,6 +80,9 @@ func TestConfigErrors(t *testing.T) {
 		"INFERENCE_QUEUE_SIZE": "many",
 		"REVIEW_STRATEGY":      "vibes",
 		"REVIEW_THRESHOLD":     "2",
+		"REVIEW_LEASE":         "forever",
+		"REVIEW_UNDO_WINDOW":   "-1m",
+		"REVIEW_DOUBLE":        "twice",
 	}
 	for name, value := range cases {
 		t.Run(name, func(t *testing.T) {

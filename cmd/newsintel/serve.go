@@ -92,6 +92,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			MaxBodyBytes:       cfg.MaxBodyBytes,
 			RequestTimeout:     cfg.RequestTimeout,
 			Review:             cfg.Review,
+			Queue:              cfg.Queue,
 		},
 		Store:      db,
 		Encoder:    encoder,
