@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -167,7 +168,9 @@ func (db *DB) labelActivity(ctx context.Context, tx *sql.Tx, now time.Time, days
 		return fmt.Errorf("feedback: %w", err)
 	}
 	var last sql.NullTime
-	if err := tx.QueryRowContext(ctx, `SELECT MAX(started_at) FROM training_runs`).Scan(&last); err != nil {
+	// Not MAX(started_at): SQLite returns an aggregate of a timestamp as text.
+	err = tx.QueryRowContext(ctx, `SELECT started_at FROM training_runs ORDER BY started_at DESC LIMIT 1`).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("last training run: %w", err)
 	}
 	st.LastTrainingRun = last.Time
