@@ -281,3 +281,13 @@ func kappaOf(pairs [][2]string, f func(string) string, labels []string) (float64
 	k := (po - pe) / (1 - pe)
 	return po, &k
 }
+
+// OpenReviewCount counts open review items (pending or claimed): a cheap
+// figure for polling, where ReviewStats would be too much.
+func (db *DB) OpenReviewCount(ctx context.Context) (int, error) {
+	var n int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM review_items WHERE state IN ('pending', 'claimed')`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: open review count: %w", err)
+	}
+	return n, nil
+}

@@ -27,6 +27,9 @@ const readyTimeout = 2 * time.Second
 type ReadyResponse struct {
 	Status string                `json:"status"` // "ready" or "not_ready"
 	Checks map[string]ReadyCheck `json:"checks"`
+	// ModelVersion is the topic model this replica serves, when the
+	// classifier tells: replicas follow the registry's active version.
+	ModelVersion string `json:"model_version,omitempty"`
 }
 
 // ReadyCheck is one dependency's state.
@@ -39,6 +42,9 @@ type ReadyCheck struct {
 // a sentence that leaks no internals.
 func (s *Server) readiness(ctx context.Context) ReadyResponse {
 	out := ReadyResponse{Status: "ready", Checks: map[string]ReadyCheck{}}
+	if v, ok := s.classifier.(interface{ ModelVersion() string }); ok {
+		out.ModelVersion = v.ModelVersion()
+	}
 	checkCtx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	if err := s.store.Ping(checkCtx); err != nil {

@@ -83,6 +83,8 @@ func testConfig() Config {
 		RequestTimeout: 5 * time.Second,
 		Review:         classify.ReviewRule{Strategy: classify.LeastConfidence, Threshold: 0.6},
 		Queue:          QueueConfig{Lease: time.Minute, UndoWindow: time.Minute},
+		Console: ConsoleConfig{SessionKey: []byte("test-session-key-0123456789abcdef"), IdleTimeout: time.Hour, MaxAge: 8 * time.Hour,
+			LoginLimitPerAccount: 5, LoginLimitPerIP: 20, LoginWindow: 15 * time.Minute},
 	}
 }
 
@@ -105,6 +107,7 @@ func newTestServerWith(t *testing.T, cfg Config, st Store, enc Encoder) *testSer
 		Encoder:    enc,
 		Classifier: &fakeClassifier{},
 		Summarizer: fakeSummarizer{},
+		Finetuner:  &fakeFinetuner{},
 		Metrics:    NewMetrics(),
 		Assets:     assets,
 		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -18,7 +18,7 @@ func (s *Server) render(c echo.Context, status int, title string, body templ.Com
 	req := c.Request()
 	page := body
 	if req.Header.Get("HX-Request") != "true" || req.Header.Get("HX-Boosted") == "true" {
-		page = views.Layout(views.LayoutView{Title: title, CSSURL: s.assets.URL("css/app.css")}, body)
+		page = views.Layout(s.layoutView(c, title), body)
 	}
 	var buf bytes.Buffer
 	if err := page.Render(req.Context(), &buf); err != nil {

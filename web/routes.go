@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/newsintel/newsintel/store"
 )
 
 // Route names. Every route has one; the console links by name.
@@ -32,7 +34,30 @@ const (
 	RouteReviewUndo           = "review-undo"
 	RouteFeedback             = "feedback"
 
-	// Models, fine-tuning and lineage (models.go, finetune.go).
+	// Models, fine-tuning and lineage (models.go, finetune.go, lineage.go).
+	RouteModels            = "models"
+	RouteModelPromote      = "model-promote"
+	RouteModelRollback     = "model-rollback"
+	RouteFinetune          = "finetune"
+	RouteTrainingRuns      = "training-runs"
+	RouteTrainingRun       = "training-run"
+	RoutePredictionLineage = "prediction-lineage"
+
+	// The operator console (console_*.go): HTML pages for logged-in users.
+	RouteRoot              = "root"
+	RouteConsoleLogin      = "console-login"
+	RouteConsoleLoginPost  = "console-login-post"
+	RouteConsoleLogout     = "console-logout"
+	RouteConsoleHome       = "console-home"
+	RouteConsoleStatus     = "console-status"
+	RouteConsoleReview     = "console-review"
+	RouteConsoleTrends     = "console-trends"
+	RouteConsoleMetrics    = "console-metrics"
+	RouteConsoleArticles   = "console-articles"
+	RouteConsoleModels     = "console-models"
+	RouteConsoleTaxonomies = "console-taxonomies"
+	RouteConsoleUsers      = "console-users"
+	RouteConsoleKeys       = "console-keys"
 )
 
 type route struct {
@@ -56,6 +81,9 @@ func (s *Server) routes() []route {
 		{RouteMetrics, http.MethodGet, "/metrics", false, s.metricsJSON},
 		{RouteMetricsPrometheus, http.MethodGet, "/metrics/prometheus", false, s.metricsPrometheus},
 		{RouteStatic, http.MethodGet, "/static/*", true, s.static},
+		{RouteRoot, http.MethodGet, "/", true, s.root},
+		{RouteConsoleLogin, http.MethodGet, "/console/login", true, s.loginPage},
+		{RouteConsoleLoginPost, http.MethodPost, "/console/login", true, s.login},
 		{RouteEmbed, http.MethodPost, "/embed", false, s.embed},
 		{RouteClassifyNews, http.MethodPost, "/classify_news", false, s.classifyNews},
 		{RouteSummarize, http.MethodPost, "/summarize", false, s.summarizeArticle},
@@ -76,5 +104,40 @@ func (s *Server) routes() []route {
 		{RouteFeedback, http.MethodPost, "/feedback", false, s.feedback},
 
 		// Models, fine-tuning and lineage.
+		{RouteModels, http.MethodGet, "/models", false, s.listModels},
+		{RouteModelRollback, http.MethodPost, "/models/rollback", false, s.rollbackModel},
+		{RouteModelPromote, http.MethodPost, "/models/:version/promote", false, s.promoteModel},
+		{RouteFinetune, http.MethodPost, "/admin/finetune", false, s.startFinetune},
+		{RouteTrainingRuns, http.MethodGet, "/admin/training-runs", false, s.listTrainingRuns},
+		{RouteTrainingRun, http.MethodGet, "/admin/training-runs/:id", false, s.getTrainingRun},
+		{RoutePredictionLineage, http.MethodGet, "/predictions/:id/lineage", false, s.predictionLineage},
+	}
+}
+
+// page is a console route. It needs a logged-in user holding one of roles
+// (admins pass everywhere); requireUser checks the role and, on
+// state-changing methods, the CSRF token.
+type page struct {
+	name    string
+	method  string
+	path    string
+	roles   []string
+	handler echo.HandlerFunc
+}
+
+// Who may use which console pages.
+var (
+	anyone    = []string{store.RoleReviewer, store.RoleAnalyst}
+	reviewers = []string{store.RoleReviewer}
+	analysts  = []string{store.RoleAnalyst}
+	admins    = []string{}
+)
+
+// pages is the console's half of the route table.
+func (s *Server) pages() []page {
+	return []page{
+		{RouteConsoleHome, http.MethodGet, "/console/", anyone, s.consoleHome},
+		{RouteConsoleStatus, http.MethodGet, "/console/status", anyone, s.consoleStatus},
+		{RouteConsoleLogout, http.MethodPost, "/console/logout", anyone, s.logout},
 	}
 }

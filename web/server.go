@@ -26,8 +26,9 @@ type Store interface {
 	Taxonomies(ctx context.Context) ([]store.Taxonomy, error)
 	DeleteTaxonomy(ctx context.Context, name string) error
 	RecordClassifications(ctx context.Context, items []store.Classification) ([]store.Recorded, error)
-	reviewStore // review.go
-	modelStore  // models.go
+	reviewStore  // review.go
+	modelStore   // models.go
+	consoleStore // console_auth.go
 }
 
 // Config is the web layer's share of the configuration, already validated.
@@ -46,6 +47,8 @@ type Config struct {
 	Review classify.ReviewRule
 	// Queue sets how reviewers work the queue.
 	Queue QueueConfig
+	// Console configures console logins.
+	Console ConsoleConfig
 }
 
 // QueueConfig sets how reviewers work the review queue.
@@ -68,6 +71,8 @@ type Deps struct {
 	Metrics    *Metrics
 	Assets     *static.Assets
 	Logger     *slog.Logger
+	// Finetuner runs POST /admin/finetune; nil answers it with 503.
+	Finetuner Finetuner
 }
 
 // Server serves HTTP. Create it with New; it is safe for concurrent use.
@@ -77,9 +82,11 @@ type Server struct {
 	encoder    Encoder
 	classifier Classifier
 	summarizer Summarizer
+	finetuner  Finetuner
 	metrics    *Metrics
 	assets     *static.Assets
 	log        *slog.Logger
+	keys       consoleKeys
 	echo       *echo.Echo
 	patterns   map[string]bool // registered route patterns, for metric labels
 	// promHandler serves the registry in the exposition format.
@@ -94,9 +101,14 @@ func New(d Deps) (*Server, error) {
 	if d.Config.MaxBodyBytes <= 0 || d.Config.RequestTimeout <= 0 || d.Config.Queue.Lease <= 0 || d.Config.Queue.UndoWindow <= 0 {
 		return nil, fmt.Errorf("web: MaxBodyBytes, RequestTimeout, Queue.Lease and Queue.UndoWindow must be positive")
 	}
+	if cc := d.Config.Console; len(cc.SessionKey) < 32 || cc.IdleTimeout <= 0 || cc.MaxAge <= 0 ||
+		cc.LoginLimitPerAccount <= 0 || cc.LoginLimitPerIP <= 0 || cc.LoginWindow <= 0 {
+		return nil, fmt.Errorf("web: the console needs a session key of 32 bytes or more, positive timeouts and login limits")
+	}
 	s := &Server{
 		cfg: d.Config, store: d.Store, encoder: d.Encoder, classifier: d.Classifier, summarizer: d.Summarizer, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
-		echo: echo.New(), patterns: map[string]bool{},
+		finetuner: d.Finetuner,
+		echo:      echo.New(), patterns: map[string]bool{}, keys: newConsoleKeys(d.Config.Console),
 		promHandler: promhttp.HandlerFor(d.Metrics.Registry(), promhttp.HandlerOpts{}),
 	}
 	e := s.echo
@@ -143,6 +155,10 @@ func New(d Deps) (*Server, error) {
 		}
 		e.Add(r.method, r.path, r.handler, mw...).Name = r.name
 		s.patterns[r.path] = true
+	}
+	for _, p := range s.pages() {
+		e.Add(p.method, p.path, p.handler, s.requireUser(p.roles)).Name = p.name
+		s.patterns[p.path] = true
 	}
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -38,7 +39,18 @@ type config struct {
 	BatchMaxWait       time.Duration
 	QueueSize          int
 	Review             classify.ReviewRule
+	// ModelPollInterval is how often serve reads the active model version.
+	ModelPollInterval time.Duration
+	// FinetuneBaseData, FinetuneTolerance and FinetuneAutoLabels configure
+	// fine-tuning (see inference/finetune); FinetuneAutoLabels 0 is off.
+	FinetuneBaseData   string
+	FinetuneTolerance  float64
+	FinetuneAutoLabels int
 	Queue              web.QueueConfig
+	// Console is complete but for the session key, which serve takes from
+	// SESSION_SECRET or the database (console.go).
+	Console       web.ConsoleConfig
+	SessionSecret string
 }
 
 // loadConfig reads and validates the environment. It reports every bad
@@ -59,7 +71,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		BatchMaxSize:      int(p.positiveInt("BATCH_MAX_SIZE", 64)),
 		BatchMaxWait:      p.durationOrZero("BATCH_MAX_WAIT", 0),
 		QueueSize:         int(p.positiveInt("INFERENCE_QUEUE_SIZE", 1024)),
+		ModelPollInterval: p.duration("MODEL_POLL_INTERVAL", 5*time.Second),
+		FinetuneBaseData:  p.str("FINETUNE_BASE_DATA", filepath.Join("..", "shared", "data", "ag_news")),
+		FinetuneTolerance: p.tolerance("FINETUNE_TOLERANCE", 0.01),
 	}
+	c.FinetuneAutoLabels = int(p.nonNegativeInt("FINETUNE_AUTO_LABELS"))
 	c.DBURL = p.str("DB_URL", "sqlite://"+filepath.Join(c.DataDir, "newsintel.db"))
 	c.ModelDir = p.str("MODEL_DIR", filepath.Join(c.DataDir, "models"))
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
@@ -80,6 +96,23 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Lease:        p.duration("REVIEW_LEASE", 15*time.Minute),
 		UndoWindow:   p.duration("REVIEW_UNDO_WINDOW", 10*time.Minute),
 		DoubleReview: p.boolean("REVIEW_DOUBLE", false),
+	}
+	c.SessionSecret = p.str("SESSION_SECRET", "")
+	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
+		p.fail("SESSION_SECRET", "must be at least 32 characters (or unset, to have one generated and kept in the database)")
+	}
+	c.Console = web.ConsoleConfig{
+		IdleTimeout:          p.duration("SESSION_IDLE_TIMEOUT", time.Hour),
+		MaxAge:               p.duration("SESSION_MAX_AGE", 12*time.Hour),
+		SecureCookies:        p.boolean("SESSION_COOKIE_SECURE", false),
+		ProxyHeader:          p.str("TRUSTED_PROXY_HEADER", ""),
+		ProxyCIDRs:           p.cidrs("TRUSTED_PROXY_CIDRS"),
+		LoginLimitPerAccount: int(p.positiveInt("LOGIN_MAX_FAILURES", 5)),
+		LoginLimitPerIP:      int(p.positiveInt("LOGIN_MAX_FAILURES_PER_IP", 20)),
+		LoginWindow:          p.duration("LOGIN_FAILURE_WINDOW", 15*time.Minute),
+	}
+	if c.Console.ProxyHeader != "" && len(c.Console.ProxyCIDRs) == 0 {
+		p.fail("TRUSTED_PROXY_CIDRS", "TRUSTED_PROXY_HEADER is set, so name the proxy's addresses (for example 10.0.0.0/8); the header is believed only from them")
 	}
 	switch level := strings.ToLower(p.str("LOG_LEVEL", "info")); level {
 	case "debug":
@@ -192,7 +225,60 @@ func (p *envParser) fraction(name string) float64 {
 	return f
 }
 
+// nonNegativeInt reads a whole number >= 0; 0 when unset.
+func (p *envParser) nonNegativeInt(name string) int64 {
+	v := p.str(name, "")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		p.fail(name, fmt.Sprintf("%q is not a whole number (0 turns it off)", v))
+		return 0
+	}
+	return n
+}
+
+// tolerance reads a number in [0, 1).
+func (p *envParser) tolerance(name string, def float64) float64 {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f >= 1 {
+		p.fail(name, fmt.Sprintf("%q is not a number in [0, 1) (for example 0.01)", v))
+		return def
+	}
+	return f
+}
+
 // durationOrZero is duration, but 0 is allowed.
+// cidrs reads a comma-separated list of networks; a bare address is a
+// network of one.
+func (p *envParser) cidrs(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, f := range strings.Split(p.str(name, ""), ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			if a, err := netip.ParseAddr(f); err == nil {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+				continue
+			}
+		}
+		pfx, err := netip.ParsePrefix(f)
+		if err != nil {
+			p.fail(name, fmt.Sprintf("%q is not a network (for example 10.0.0.0/8 or 192.168.1.5)", f))
+			continue
+		}
+		out = append(out, pfx.Masked())
+	}
+	return out
+}
+
 func (p *envParser) durationOrZero(name string, def time.Duration) time.Duration {
 	if v := p.str(name, ""); v == "0" {
 		return 0

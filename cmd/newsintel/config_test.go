@@ -83,6 +83,10 @@ func TestConfigErrors(t *testing.T) {
 		"REVIEW_LEASE":         "forever",
 		"REVIEW_UNDO_WINDOW":   "-1m",
 		"REVIEW_DOUBLE":        "twice",
+		"SESSION_SECRET":       "short",
+		"SESSION_MAX_AGE":      "1 day",
+		"TRUSTED_PROXY_CIDRS":  "10.0.0.0/33",
+		"LOGIN_MAX_FAILURES":   "0",
 	}
 	for name, value := range cases {
 		t.Run(name, func(t *testing.T) {

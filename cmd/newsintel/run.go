@@ -25,6 +25,10 @@ Commands:
                     --from-tarball FILE converts a local copy, offline
   train             train a topic model: --data FILE (--text-col, --label-col)
                     or --agnews DIR, --out DIR [--seed N]
+  finetune          train a new topic model version on the base data plus the
+                    human labels, compare it with the active one and promote
+                    it if not worse: [--base-data P] [--tolerance F] [--force]
+                    [--dry-run] [--json]
   train-summarizer  fit the summary sentence scorer on BBC News Summary:
                     --out FILE [--data FILE.jsonl] [--lexical]
   eval              evaluate a topic model: --model DIR|default --data FILE [--json]
@@ -33,6 +37,8 @@ Commands:
   eval-summaries    ROUGE of the summarizer against Lead-3 and TextRank:
                     --data FILE.jsonl (fields article, summary) [--held-out] [--json]
   taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
+  user ...          console accounts: add, list, passwd, disable, enable, role
+                    (see: newsintel user)
   version           print the version and how the binary was built
   help              print this help
 
@@ -56,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return model(ctx, rest, getenv, stdout, stderr)
 	case "train":
 		return train(ctx, rest, getenv, stdout, stderr)
+	case "finetune":
+		return finetuneCmd(ctx, rest, getenv, stdout, stderr)
 	case "eval":
 		return eval(ctx, rest, getenv, stdout, stderr)
 	case "train-summarizer":
@@ -66,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return evalSummaries(ctx, rest, getenv, stdout, stderr)
 	case "taxonomy":
 		return taxonomy(ctx, rest, getenv, stdin, stdout, stderr)
+	case "user":
+		return user(ctx, rest, getenv, stdin, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			return fmt.Errorf("%w: version takes no arguments", errUsage)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/newsintel/newsintel/inference"
 	"github.com/newsintel/newsintel/inference/classify"
+	"github.com/newsintel/newsintel/inference/finetune"
 	"github.com/newsintel/newsintel/inference/summarize"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
@@ -52,6 +53,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
+	console, err := consoleConfig(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
 	metrics := web.NewMetrics()
 	// The model loads in the background: liveness answers at once, and
 	// readiness once the model is fetched (first run only), loaded and warm.
@@ -68,13 +73,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	})
 	defer encoder.Close()
 
-	model, err := classifierModel(cfg.ClassifierVersion)
+	// The registry decides the topic model: the active version, followed
+	// as it changes, unless CLASSIFIER_VERSION pins one.
+	if err := ensureBuiltin(ctx, db, log); err != nil {
+		return err
+	}
+	models := finetune.Models{DataDir: cfg.DataDir}
+	model, pinned, err := startModel(ctx, cfg, db, models, log)
 	if err != nil {
 		return err
 	}
-	log.Info("topic model", slog.String("version", model.ID()), slog.Any("labels", model.Labels))
+	log.Info("topic model", slog.String("version", model.ID()), slog.Any("labels", model.Labels), slog.Bool("pinned", pinned))
 	classifier := classify.New(encoder, model, storeTaxonomies{db},
 		func(d time.Duration) { metrics.ObserveStage("head", d) })
+	// Fine-tunes run in this process when asked (POST /admin/finetune or
+	// FINETUNE_AUTO_LABELS); shutdown stops them, recorded as failed.
+	ftEmbedder := newLazyCache(encoder, cfg.DataDir, loader.Wait)
+	defer ftEmbedder.Close()
+	ft, err := newFinetuner(cfg, db, ftEmbedder, log)
+	if err != nil {
+		return err
+	}
+	background := finetune.NewBackground(ft, log)
+	defer background.Close()
+	follower := &modelFollower{db: db, models: models, classifier: classifier, log: log, interval: cfg.ModelPollInterval,
+		follow: !pinned, autoLabels: cfg.FinetuneAutoLabels, background: background}
+	followerDone := make(chan struct{})
+	go func() { follower.run(ctx); close(followerDone) }()
+	defer func() { <-followerDone }()
 	summarizer, err := summarize.New(encoder, inference.ModelID)
 	if err != nil {
 		return err
@@ -93,11 +119,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			RequestTimeout:     cfg.RequestTimeout,
 			Review:             cfg.Review,
 			Queue:              cfg.Queue,
+			Console:            console,
 		},
 		Store:      db,
 		Encoder:    encoder,
 		Classifier: classifier,
 		Summarizer: summarizer,
+		Finetuner:  finetuneStarter{background},
 		Metrics:    metrics,
 		Assets:     assets,
 		Logger:     log,

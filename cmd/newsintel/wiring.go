@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/newsintel/newsintel/inference/topic"
@@ -25,17 +24,4 @@ func (s storeTaxonomies) TaxonomyDefs(ctx context.Context, name string) ([]topic
 		defs[i] = topic.TopicDef{Name: tp.Name, Description: tp.Description, Examples: tp.Examples}
 	}
 	return defs, strconv.FormatInt(t.UpdatedAt.UnixNano(), 10), nil
-}
-
-// classifierModel returns the topic model to serve: the one
-// CLASSIFIER_VERSION names, or the built-in default.
-func classifierModel(version string) (*topic.Model, error) {
-	m, err := topic.Default()
-	if err != nil {
-		return nil, err
-	}
-	if version != "" && version != m.ID() {
-		return nil, fmt.Errorf("CLASSIFIER_VERSION: no topic model %q; available: %s", version, m.ID())
-	}
-	return m, nil
 }
