@@ -120,37 +120,64 @@ type Summarizer struct {
 	emb     Embedder
 	scorer  *Scorer
 	modelID string
+	cascade Learned // Shortlist, Stage1 and EmbedWords
 }
 
 // New returns a Summarizer using emb for embeddings and the default
-// scorer. modelID names the encoder in Summary.Version.
+// scorer, as a cascade: the lexical scorer shortlists DefaultShortlist
+// sentences, which alone are embedded. modelID names the encoder in
+// Summary.Version.
 func New(emb Embedder, modelID string) (*Summarizer, error) {
 	s, err := DefaultScorer()
 	if err != nil {
 		return nil, err
 	}
-	return NewWithScorer(emb, modelID, s), nil
+	lex, err := LexicalScorer()
+	if err != nil {
+		return nil, err
+	}
+	return NewWithScorer(emb, modelID, s).WithShortlist(DefaultShortlist, lex), nil
 }
 
-// NewWithScorer is New with a given scorer.
+// NewWithScorer is New with a given scorer and no shortlist: every
+// candidate sentence is embedded.
 func NewWithScorer(emb Embedder, modelID string, s *Scorer) *Summarizer {
 	return &Summarizer{emb: emb, scorer: s, modelID: modelID}
 }
 
+// WithShortlist returns a copy of s that embeds only the k sentences that
+// the lexical scorer stage1 ranks highest (see Learned.Shortlist); k = 0
+// embeds every candidate.
+func (s *Summarizer) WithShortlist(k int, stage1 *Scorer) *Summarizer {
+	c := *s
+	c.cascade = Learned{}
+	if k > 0 {
+		c.cascade = Cascade(nil, stage1, Length{})
+		c.cascade.Shortlist = k
+	}
+	return &c
+}
+
 // Version names the method, scorer and encoder.
 func (s *Summarizer) Version() string {
+	if c := s.cascade; c.Shortlist > 0 && !s.scorer.Lexical {
+		return fmt.Sprintf("learned-mmr/2 shortlist=%d embed_words=%d stage1=%s scorer=%s encoder=%s",
+			c.Shortlist, c.EmbedWords, c.Stage1.Version, s.scorer.Version, s.modelID)
+	}
 	return "learned-mmr/1 scorer=" + s.scorer.Version + " encoder=" + s.modelID
 }
 
-// Summarize returns an extractive summary of req.Text. The article's
-// sentences (at most MaxCandidates, without fragments under MinEmbedWords
-// words) and its title go through the Embedder in one call.
+// Summarize returns an extractive summary of req.Text. The title and the
+// article's shortlisted sentences (or, without a shortlist, all of them
+// up to MaxCandidates, without fragments under MinEmbedWords words) go
+// through the Embedder in one call.
 func (s *Summarizer) Summarize(ctx context.Context, req Request) (Summary, error) {
 	if err := req.Validate(); err != nil {
 		return Summary{}, err
 	}
 	d := NewDocument(req.Title, req.Text)
-	m := Learned{Scorer: s.scorer, Length: req.Length()}
+	m := s.cascade
+	m.Scorer, m.Length = s.scorer, req.Length()
 	sum := Summary{ArticleSentences: len(d.Sentences), Version: s.Version(), Sentences: []Selected{}}
 	if len(d.Sentences) == 0 {
 		return Summary{}, &ValidationError{"text", "has no sentences"}

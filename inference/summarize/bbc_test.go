@@ -1,3 +1,5 @@
+//go:build unix
+
 package summarize
 
 import (
@@ -6,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,7 +126,7 @@ func TestBBCHeldOutBeatsLead3(t *testing.T) {
 }
 
 // pickBBC returns the BBC article whose word count is closest to words.
-func pickBBC(b *testing.B, arts []Article, words int) Article {
+func pickBBC(_ testing.TB, arts []Article, words int) Article {
 	best, bestDiff := arts[0], 1<<30
 	for _, a := range arts {
 		n := len(Tokens(a.Text, RougeOptions{}))
@@ -135,30 +138,60 @@ func pickBBC(b *testing.B, arts []Article, words int) Article {
 }
 
 // BenchmarkSummarize times one summary, real encoder included, of BBC
-// articles of about 300 and 800 words.
+// articles of about 300, 600 and 800 words with the default Summarizer
+// (the cascade: DefaultShortlist sentences embedded) and, interleaved in
+// the same loop so that both see the same machine load, the full method
+// that embeds every sentence. ns/op is the cascade's; full-ms and
+// cascade/full report the old method and the ratio.
 func BenchmarkSummarize(b *testing.B) {
 	arts := loadBBC(b)
 	enc := realEncoder(b)
-	s, err := New(enc, inference.ModelID)
+	cascade, err := New(enc, inference.ModelID)
 	if err != nil {
 		b.Fatal(err)
 	}
+	full := cascade.WithShortlist(0, nil)
 	ctx := context.Background()
-	for _, words := range []int{300, 800} {
+	for _, words := range []int{300, 600, 800} {
 		a := pickBBC(b, arts, words)
 		req := Request{Text: a.Text, Title: a.Title}
 		d := NewDocument(a.Title, a.Text)
 		b.Run(fmt.Sprintf("%dwords", words), func(b *testing.B) {
-			if _, err := s.Summarize(ctx, req); err != nil { // compile the shapes
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for b.Loop() {
+			for _, s := range []*Summarizer{full, cascade, full, cascade} { // compile the shapes
 				if _, err := s.Summarize(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(len(d.embedTexts())), "texts/op")
+			var tFull, tCascade, cFull, cCascade time.Duration
+			n := 0
+			b.ResetTimer()
+			for b.Loop() {
+				order := []*Summarizer{full, cascade}
+				if n%2 == 1 {
+					order[0], order[1] = cascade, full
+				}
+				for _, s := range order {
+					t, c := time.Now(), cpuTime()
+					if _, err := s.Summarize(ctx, req); err != nil {
+						b.Fatal(err)
+					}
+					if s == full {
+						tFull += time.Since(t)
+						cFull += cpuTime() - c
+					} else {
+						tCascade += time.Since(t)
+						cCascade += cpuTime() - c
+					}
+				}
+				n++
+			}
+			b.ReportMetric(float64(tCascade.Nanoseconds())/float64(n), "ns/op")
+			b.ReportMetric(float64(tFull.Microseconds())/1000/float64(n), "full-ms")
+			b.ReportMetric(float64(tCascade)/float64(tFull), "cascade/full")
+			// CPU time varies less with the machine's load than wall time.
+			b.ReportMetric(float64(cCascade.Microseconds())/1000/float64(n), "cpu-ms")
+			b.ReportMetric(float64(cFull.Microseconds())/1000/float64(n), "full-cpu-ms")
+			b.ReportMetric(float64(len(d.embedTexts())), "full-texts")
 			b.ReportMetric(float64(len(Tokens(a.Text, RougeOptions{}))), "words")
 		})
 	}
@@ -219,7 +252,7 @@ func BenchmarkSummarizeLexical(b *testing.B) {
 	}
 	s := NewWithScorer(nil, "none", scorer)
 	ctx := context.Background()
-	for _, words := range []int{300, 800} {
+	for _, words := range []int{300, 600, 800} {
 		a := pickBBC(b, arts, words)
 		req := Request{Text: a.Text, Title: a.Title}
 		b.Run(fmt.Sprintf("%dwords", words), func(b *testing.B) {
@@ -230,4 +263,61 @@ func BenchmarkSummarizeLexical(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkShortlist times the cascade's settings against each other and
+// against embedding every sentence (k0-w0), interleaved, on the 300-,
+// 600- and 800-word articles: one ms/op metric per shortlist size k and
+// word cut w. It is how DefaultShortlist and DefaultEmbedWords were
+// chosen (with the held-out ROUGE of each, see README.md).
+func BenchmarkShortlist(b *testing.B) {
+	arts := loadBBC(b)
+	enc := realEncoder(b)
+	scorer, err := DefaultScorer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lex, err := LexicalScorer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	settings := []struct{ k, w int }{{0, 0}, {7, 0}, {7, 30}, {7, 25}, {7, 20}, {7, 16}, {5, 20}}
+	ctx := context.Background()
+	for _, words := range []int{300, 600, 800} {
+		a := pickBBC(b, arts, words)
+		b.Run(fmt.Sprintf("%dwords", words), func(b *testing.B) {
+			total := make([]time.Duration, len(settings))
+			run := func(k int) {
+				m := Learned{Scorer: scorer, Shortlist: settings[k].k, Stage1: lex, EmbedWords: settings[k].w}
+				t := time.Now()
+				if _, _, err := m.Extract(ctx, NewDocument(a.Title, a.Text), enc); err != nil {
+					b.Fatal(err)
+				}
+				total[k] += time.Since(t)
+			}
+			for k := range settings { // compile the shapes
+				run(k)
+			}
+			clear(total)
+			n := 0
+			for b.Loop() {
+				for k := range settings {
+					run((k + n) % len(settings))
+				}
+				n++
+			}
+			for k, s := range settings {
+				b.ReportMetric(float64(total[k].Microseconds())/1000/float64(n), fmt.Sprintf("ms-k%d-w%d", s.k, s.w))
+			}
+		})
+	}
+}
+
+// cpuTime returns the CPU time (user + system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -26,7 +26,7 @@ var FeatureNames = []string{
 	"title_rank",    // … rank / candidates
 	"emb_pr",        // PageRank on embedding similarities × candidates
 	"emb_pr_rank",   // … rank / candidates
-	"lead_cos",      // cosine to the first candidate sentence
+	"lead_cos",      // cosine to the first embedded candidate sentence
 	"max_prev_cos",  // highest cosine to an earlier sentence
 	"tr_lex",        // lexical TextRank × sentences
 	"tfidf_cos",     // TF-IDF cosine to the whole article
@@ -56,16 +56,23 @@ func Features(d *Document) [][]float64 {
 		d.Emb = make([][]float32, n)
 	}
 	ok := d.Candidate
-	nc, first := 0, -1
+	eok := embeddedMask(d)
+	nc, ne, first, lead := 0, 0, -1, -1
 	centroid := make([]float32, 0)
 	for i := range n {
-		if !ok[i] {
-			continue
-		}
-		if first < 0 {
+		if ok[i] && first < 0 {
 			first = i
 		}
-		nc++
+		if ok[i] {
+			nc++
+		}
+		if !eok[i] {
+			continue
+		}
+		ne++
+		if lead < 0 {
+			lead = i
+		}
 		if d.Emb[i] == nil {
 			continue
 		}
@@ -88,40 +95,41 @@ func Features(d *Document) [][]float64 {
 	}
 	cen := make([]float64, n)
 	title := make([]float64, n)
-	lead := make([]float64, n)
+	leadCos := make([]float64, n)
 	maxPrev := make([]float64, n)
 	sims := d.simMatrix()
 	for i := range n {
-		if !ok[i] {
+		if !eok[i] {
 			continue
 		}
 		cen[i] = dot(d.Emb[i], centroid)
 		title[i] = dot(d.Emb[i], d.TitleEmb)
-		if first >= 0 {
-			lead[i] = dot(d.Emb[i], d.Emb[first])
+		if lead >= 0 {
+			leadCos[i] = dot(d.Emb[i], d.Emb[lead])
 		}
 		for j := range i {
-			if ok[j] {
+			if eok[j] {
 				maxPrev[i] = max(maxPrev[i], sims[i][j])
 			}
 		}
 	}
-	// Embedding graph: keep positive similarities among candidates.
+	// Embedding graph: keep positive similarities among embedded
+	// candidates.
 	w := make([][]float64, n)
 	for i := range n {
 		w[i] = make([]float64, n)
 		for j := range n {
-			if i != j && ok[i] && ok[j] && sims[i][j] > 0 {
+			if i != j && eok[i] && eok[j] && sims[i][j] > 0 {
 				w[i][j] = sims[i][j]
 			}
 		}
 	}
 	pr := pageRank(w, 0.85)
 	for i := range pr {
-		pr[i] *= float64(max(nc, 1))
+		pr[i] *= float64(max(ne, 1))
 	}
-	cenZ, titleZ := zscores(cen, ok), zscores(title, ok)
-	cenR, titleR, prR := ranks(cen, ok), ranks(title, ok), ranks(pr, ok)
+	cenZ, titleZ := zscores(cen, eok), zscores(title, eok)
+	cenR, titleR, prR := ranks(cen, eok), ranks(title, eok), ranks(pr, eok)
 	tr := textRankScores(d)
 	tfidf := tfidfToDoc(d)
 	freqSum, freqMean := wordFreqScores(d)
@@ -165,7 +173,7 @@ func Features(d *Document) [][]float64 {
 		f[14] = titleR[i] * hasTitle
 		f[15] = pr[i]
 		f[16] = prR[i]
-		f[17] = lead[i]
+		f[17] = leadCos[i]
 		f[18] = maxPrev[i]
 		f[19] = tr[i]
 		f[20] = tfidf[i]
@@ -179,6 +187,30 @@ func Features(d *Document) [][]float64 {
 		f[28] = freqR[i]
 	}
 	return out
+}
+
+// embeddedMask marks the candidates whose embedding features are
+// computed: those with an embedding. A cascade embeds only a shortlist,
+// and centrality, ranks and z-scores must then be taken among the
+// shortlist rather than diluted by zeros. A document with no embedding
+// at all (a lexical scorer) keeps every candidate: its scorer was trained
+// on the rank features of all-zero similarities, i.e. position ranks.
+func embeddedMask(d *Document) []bool {
+	has := false
+	for i, e := range d.Emb {
+		if e != nil && d.Candidate[i] {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return d.Candidate
+	}
+	m := make([]bool, len(d.Candidate))
+	for i, e := range d.Emb {
+		m[i] = d.Candidate[i] && e != nil
+	}
+	return m
 }
 
 func b2f(b bool) float64 {

@@ -2,6 +2,7 @@ package summarize
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 )
@@ -11,14 +12,19 @@ import (
 // cos(i, j), within the length. rel should lie in [0, 1]. The result is
 // in document order.
 func MMR(d *Document, rel []float64, lambda float64, l Length) []int {
-	n := len(d.Sentences)
 	var cands []int
-	for i := range n {
+	for i := range d.Sentences {
 		if d.Candidate[i] {
 			cands = append(cands, i)
 		}
 	}
-	k := l.sentenceBudget(len(cands))
+	return mmr(d, cands, l.sentenceBudget(len(cands)), rel, lambda, l)
+}
+
+// mmr is MMR among the sentences cands, picking k of them (or as many as
+// fit l.MaxWords).
+func mmr(d *Document, cands []int, k int, rel []float64, lambda float64, l Length) []int {
+	n := len(d.Sentences)
 	if l.MaxWords > 0 {
 		k = len(cands)
 	}
@@ -75,12 +81,28 @@ type Learned struct {
 	Length Length
 	// Lambda overrides the scorer's MMR λ when not 0.
 	Lambda float64
+	// Shortlist, when not 0, makes the method a cascade: the lexical
+	// Stage1 scorer ranks all sentences and only the best Shortlist (more
+	// for long summaries) are embedded and scored by Scorer. It bounds the
+	// encoder cost of an article whatever its length.
+	Shortlist int
+	Stage1    *Scorer
+	// EmbedWords, when not 0, embeds each shortlisted sentence from its
+	// first EmbedWords words only: the encoder's cost grows with the
+	// longest text of a group, and a sentence's opening carries most of
+	// its meaning.
+	EmbedWords int
 }
 
 // Name implements Method.
 func (m Learned) Name() string {
-	if m.Scorer != nil && m.Scorer.Lexical {
+	switch {
+	case m.Scorer != nil && m.Scorer.Lexical:
 		return "learned-lexical" + lengthSuffix(m.Length)
+	case m.Shortlist > 0 && m.EmbedWords > 0:
+		return fmt.Sprintf("learned-top%d-w%d", m.Shortlist, m.EmbedWords) + lengthSuffix(m.Length)
+	case m.Shortlist > 0:
+		return fmt.Sprintf("learned-top%d", m.Shortlist) + lengthSuffix(m.Length)
 	}
 	return "learned" + lengthSuffix(m.Length)
 }
@@ -107,6 +129,9 @@ func (m Learned) Probs(d *Document) []float64 {
 
 // Extract implements Method.
 func (m Learned) Extract(ctx context.Context, d *Document, emb Embedder) ([]int, []float64, error) {
+	if m.Shortlist > 0 && !m.Scorer.Lexical {
+		return m.cascade(ctx, d, emb)
+	}
 	if !m.Scorer.Lexical {
 		if err := d.Embed(ctx, emb); err != nil {
 			return nil, nil, err
