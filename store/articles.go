@@ -138,6 +138,12 @@ func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now 
 		return r, fmt.Errorf("insert prediction: %w", err)
 	}
 
+	if p.Taxonomy == "" {
+		if err := db.countTopicDay(ctx, tx, r, a.Source, p.Label, now); err != nil {
+			return r, err
+		}
+	}
+
 	if it.Review != nil {
 		// The partial unique index on open items makes a second request
 		// for an article already waiting a no-op.
@@ -297,4 +303,24 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+// countTopicDay adds a trained-model prediction to the daily rollup the
+// trends page reads, under the source of the stored article (a duplicate
+// may arrive with another).
+func (db *DB) countTopicDay(ctx context.Context, tx *sql.Tx, r Recorded, source, label string, now time.Time) error {
+	if r.Duplicate {
+		var stored sql.NullString
+		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT source FROM articles WHERE id = ?`), r.ArticleID).Scan(&stored); err != nil {
+			return fmt.Errorf("article source: %w", err)
+		}
+		source = stored.String
+	}
+	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO topic_daily (day, source, label, predicted) VALUES (?, ?, ?, 1)
+		ON CONFLICT (day, source, label) DO UPDATE SET predicted = topic_daily.predicted + 1`),
+		now.UTC().Format(time.DateOnly), source, label)
+	if err != nil {
+		return fmt.Errorf("count topic day: %w", err)
+	}
+	return nil
 }

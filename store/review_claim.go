@@ -22,6 +22,11 @@ type ClaimRequest struct {
 	Diversity bool
 	// Stage is StageReview (default) or StageAdjudication.
 	Stage string
+	// Topic, Reason and Source, when set, narrow the claim to items with
+	// that predicted topic, queue reason and article source. Held items
+	// that do not match are neither renewed nor counted towards N: their
+	// leases run out and they return to the queue.
+	Topic, Reason, Source string
 }
 
 // MaxClaim bounds one claim.
@@ -102,9 +107,10 @@ func (db *DB) ClaimReviewItems(ctx context.Context, req ClaimRequest) ([]QueueIt
 
 // heldItems returns the ids of live claims the reviewer holds already.
 func (db *DB) heldItems(ctx context.Context, tx *sql.Tx, req ClaimRequest, now time.Time) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id FROM review_items
-		WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? AND stage = ?
-		ORDER BY priority DESC, id LIMIT ?`+db.lockClause()), req.Reviewer, now, req.Stage, req.N)
+	narrow, args := req.narrowing()
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT ri.id FROM review_items ri
+		WHERE ri.state = 'claimed' AND ri.claimed_by = ? AND ri.lease_expires_at >= ? AND ri.stage = ?`+narrow+`
+		ORDER BY ri.priority DESC, ri.id LIMIT ?`+db.lockClause()), append(append([]any{req.Reviewer, now, req.Stage}, args...), req.N)...)
 	if err != nil {
 		return nil, fmt.Errorf("held items: %w", err)
 	}
@@ -118,6 +124,29 @@ func (db *DB) heldItems(ctx context.Context, tx *sql.Tx, req ClaimRequest, now t
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// narrowing is the SQL (appended to a WHERE over review_items ri) and the
+// arguments of the claim's topic, reason and source filters. EXISTS rather
+// than joins keeps FOR UPDATE locking review_items rows alone.
+func (req ClaimRequest) narrowing() (string, []any) {
+	var (
+		clause string
+		args   []any
+	)
+	if req.Topic != "" {
+		clause += ` AND EXISTS (SELECT 1 FROM predictions p WHERE p.id = ri.prediction_id AND p.label = ?)`
+		args = append(args, req.Topic)
+	}
+	if req.Reason != "" {
+		clause += ` AND ri.reason = ?`
+		args = append(args, req.Reason)
+	}
+	if req.Source != "" {
+		clause += ` AND EXISTS (SELECT 1 FROM articles a WHERE a.id = ri.article_id AND a.source = ?)`
+		args = append(args, req.Source)
+	}
+	return clause, args
 }
 
 // lockClause locks the selected rows on Postgres, skipping rows another
@@ -142,11 +171,12 @@ func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, req ClaimRequest,
 	if req.Diversity {
 		pool = min(max(4*need, 32), 400)
 	}
+	narrow, args := req.narrowing()
 	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT ri.id, ri.priority, ri.embedding FROM review_items ri
 		WHERE `+openClause+` AND ri.stage = ?
 		AND NOT EXISTS (SELECT 1 FROM review_actions ra
-			WHERE ra.review_item_id = ri.id AND ra.reviewer = ? AND ra.undone_at IS NULL)
-		ORDER BY ri.priority DESC, ri.id LIMIT ?`+db.lockClause()), now, req.Stage, req.Reviewer, pool)
+			WHERE ra.review_item_id = ri.id AND ra.reviewer = ? AND ra.undone_at IS NULL)`+narrow+`
+		ORDER BY ri.priority DESC, ri.id LIMIT ?`+db.lockClause()), append(append([]any{now, req.Stage, req.Reviewer}, args...), pool)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim candidates: %w", err)
 	}
