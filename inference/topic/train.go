@@ -31,6 +31,10 @@ var baseVariants = []string{VariantLR, VariantHash, VariantJoint, VariantMLP}
 // DefaultVariants are tried when Options.Variants is empty.
 var DefaultVariants = []string{VariantLR, VariantHash, VariantJoint, VariantMLP, VariantLRHash, VariantMLPHash, VariantAll3}
 
+// MinCalibrationDev is the fewest dev examples Train fits the model's
+// temperature on; with fewer it stays 1.
+const MinCalibrationDev = 50
+
 // Options configures Train. Zero values take the defaults noted.
 type Options struct {
 	Name    string `json:"name"`
@@ -173,8 +177,9 @@ type trained struct {
 // Train deduplicates examples, splits them (stratified, seeded) into train
 // and dev, embeds them, trains the variants of opts and returns the one
 // with the best dev accuracy (preferring fewer heads within
-// Options.MinGain) as a model, its temperature calibrated on dev. The
-// same examples, options and embeddings give the same model.
+// Options.MinGain) as a model, its temperature calibrated on dev (given
+// MinCalibrationDev dev examples). The same examples, options and
+// embeddings give the same model.
 func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) (*Model, *Report, error) {
 	start := time.Now()
 	opts.defaults()
@@ -421,7 +426,13 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 			}
 		}
 	}
-	m.Temperature = fitTemperature(m.scores(xDev, devFeats, len(devEx)), yDev)
+	// A dev set of a few examples, typically all classified right, drives
+	// the fit to its 0.05 bound: every prediction then looks certain and
+	// the review queue of a model trained on a small seed set gets
+	// nothing. Below MinCalibrationDev the heads' own scale is kept.
+	if len(devEx) >= MinCalibrationDev {
+		m.Temperature = fitTemperature(m.scores(xDev, devFeats, len(devEx)), yDev)
+	}
 	progress("calibrate", 1, 1)
 	probs := m.probabilities(xDev, devFeats, len(devEx))
 	preds := make([]Prediction, len(probs))

@@ -1,0 +1,159 @@
+package activelearn
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/newsintel/newsintel/inference/classify"
+	"github.com/newsintel/newsintel/inference/topic"
+)
+
+// Pick chooses k rows of unlabeled for the next round. Random draws them
+// uniformly; the uncertainty strategies take the k of highest review
+// priority (classify.ReviewRule.Check, ties by row order, as the queue's
+// ORDER BY priority DESC, id); diversity takes the same candidate pool as
+// store.ClaimReviewItems and runs its k-center pick with mix as the
+// weight of distance.
+//
+// Thresholds play no part: the simulation queues the whole pool, so a
+// batch is never short because too few predictions crossed one.
+func Pick(strategy string, m *topic.Model, d *Data, unlabeled []int, k int, mix float64, rng *rand.Rand) ([]int, error) {
+	k = min(k, len(unlabeled))
+	if strategy == Random {
+		perm := rng.Perm(len(unlabeled))
+		out := make([]int, k)
+		for i := range out {
+			out[i] = unlabeled[perm[i]]
+		}
+		return out, nil
+	}
+	rule, err := classify.NewReviewRule(strategy, 0)
+	if err != nil {
+		return nil, err
+	}
+	vecs, texts, _ := d.rows(unlabeled)
+	preds, err := m.PredictEmbedded(vecs, texts)
+	if err != nil {
+		return nil, fmt.Errorf("score the pool: %w", err)
+	}
+	cands := make([]candidate, len(unlabeled))
+	for i, p := range preds {
+		_, prio := rule.Check(p.Uncertainty)
+		cands[i] = candidate{row: unlabeled[i], priority: prio, embedding: vecs[i]}
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.priority, a.priority) })
+	if !rule.Diverse() {
+		return rowsOf(cands[:k]), nil
+	}
+	return kCenter(cands[:min(len(cands), ClaimPool(k))], k, mix), nil
+}
+
+// ClaimPool is how many of the top items store.ClaimReviewItems considers
+// when it picks need of them for diversity.
+func ClaimPool(need int) int { return min(max(4*need, 32), 400) }
+
+// candidate is an unlabeled row with its review priority.
+type candidate struct {
+	row       int
+	priority  float64
+	embedding []float32
+}
+
+func rowsOf(cs []candidate) []int {
+	out := make([]int, len(cs))
+	for i, c := range cs {
+		out[i] = c.row
+	}
+	return out
+}
+
+// kCenter mirrors store's pick for diversity (review_claim.go): greedy
+// k-center seeded with the top candidate, scoring each remaining one by
+// (1-mix)·priority + mix·(cosine distance to the nearest pick, capped to
+// [0, 1]). store.ClaimReviewItems uses mix 0.5. The store's version works
+// on review item ids inside a transaction; this one on rows in memory.
+func kCenter(cands []candidate, k int, mix float64) []int {
+	k = min(k, len(cands))
+	out := make([]int, 0, k)
+	if k == 0 {
+		return out
+	}
+	nearest := make([]float64, len(cands))
+	for i := range nearest {
+		nearest[i] = 1
+	}
+	taken := make([]bool, len(cands))
+	next := 0
+	for len(out) < k {
+		taken[next] = true
+		out = append(out, cands[next].row)
+		best, bestScore := -1, math.Inf(-1)
+		for i, c := range cands {
+			if taken[i] {
+				continue
+			}
+			nearest[i] = min(nearest[i], cosineDistance(c.embedding, cands[next].embedding))
+			if s := (1-mix)*c.priority + mix*nearest[i]; s > bestScore {
+				best, bestScore = i, s
+			}
+		}
+		if best < 0 {
+			break
+		}
+		next = best
+	}
+	return out
+}
+
+// cosineDistance is 1 - cos capped to [0, 1], as the store's.
+func cosineDistance(a, b []float32) float64 {
+	if len(a) == 0 || len(a) != len(b) {
+		return 1
+	}
+	var dot, na, nb float64
+	for i := range a {
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 1
+	}
+	return min(1, max(0, 1-dot/math.Sqrt(na*nb)))
+}
+
+// TopicTrainer trains with topic.Train, the trainer of `newsintel train`
+// and of fine-tunes, on the precomputed embeddings of the Data. Train
+// holds out a tenth of the labeled rows for its own model selection and
+// calibration, exactly as it does in the product.
+type TopicTrainer struct {
+	// Variants to train: lr+hash (the fine-tune's) when empty.
+	Variants []string
+	// HashBits of the hashed-word head: topic.Train's default (18) when 0.
+	HashBits int
+	// Seed of the training split and initialisation: 1 when 0.
+	Seed uint64
+}
+
+// Train fits a model on rows idx.
+func (t TopicTrainer) Train(ctx context.Context, d *Data, idx []int) (*topic.Model, error) {
+	exs := make([]topic.Example, len(idx))
+	for i, r := range idx {
+		exs[i] = d.Examples[r]
+	}
+	variants := t.Variants
+	if len(variants) == 0 {
+		variants = []string{topic.VariantLRHash}
+	}
+	seed := t.Seed
+	if seed == 0 {
+		seed = 1
+	}
+	m, _, err := topic.Train(ctx, d, exs, topic.Options{Name: "activelearn", Labels: d.Labels, Seed: seed,
+		Variants: slices.Clone(variants), HashBits: t.HashBits, EncoderID: "precomputed"})
+	return m, err
+}
