@@ -42,6 +42,15 @@ type Tracker interface {
 	TrackFinetune(ctx context.Context, r *Report) error
 }
 
+// FailureTracker is a Tracker that also records failed runs. A Tracker
+// that implements it is told of every run that ends in an error, with
+// what the run got to (the report may be partly filled) and the error;
+// as with TrackFinetune, its error is only logged.
+type FailureTracker interface {
+	Tracker
+	TrackFinetuneFailure(ctx context.Context, r *Report, runErr error) error
+}
+
 // Config is what every run of a Finetuner shares. Zero values of the
 // numbers take the defaults noted.
 type Config struct {
@@ -95,6 +104,7 @@ type Report struct {
 	Current     VersionMetrics `json:"current"`
 	Candidate   VersionMetrics `json:"candidate"`
 	Tolerance   float64        `json:"tolerance"`
+	Seed        uint64         `json:"seed"`
 	Promoted    bool           `json:"promoted"`
 	Decision    string         `json:"decision"`
 	Seconds     float64        `json:"seconds"`
@@ -190,7 +200,7 @@ func (f *Finetuner) Run(ctx context.Context, opts Options) (*Report, error) {
 // returns the error.
 func (f *Finetuner) Execute(ctx context.Context, run store.TrainingRun, opts Options) (rep *Report, err error) {
 	start := time.Now()
-	rep = &Report{RunID: run.ID, BaseVersion: run.BaseVersion, Tolerance: f.cfg.Tolerance}
+	rep = &Report{RunID: run.ID, BaseVersion: run.BaseVersion, Tolerance: f.cfg.Tolerance, Seed: f.cfg.Seed}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopBeat := f.heartbeat(ctx, run.ID, cancel)
@@ -216,6 +226,13 @@ func (f *Finetuner) Execute(ctx context.Context, run store.TrainingRun, opts Opt
 			err = errors.Join(err, ferr)
 		}
 		f.cfg.Log.Error("fine-tune failed", slog.Int64("run", run.ID), slog.Any("error", err))
+		// Not fctx: the tracker bounds its own requests, and a slow one
+		// must not be cut short by the store's budget.
+		if ft, ok := f.cfg.Tracker.(FailureTracker); ok {
+			if terr := ft.TrackFinetuneFailure(context.WithoutCancel(ctx), rep, err); terr != nil {
+				f.cfg.Log.Warn("fine-tune: tracker", slog.Int64("run", run.ID), slog.Any("error", terr))
+			}
+		}
 	}()
 	if err := f.execute(ctx, run, opts, rep, start); err != nil {
 		return rep, err
