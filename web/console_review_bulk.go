@@ -1,0 +1,174 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/newsintel/newsintel/store"
+	"github.com/newsintel/newsintel/views"
+)
+
+// bulkPageSize is how many pending items the bulk table lists.
+const bulkPageSize = 50
+
+// consoleReviewBulk is GET /console/review/bulk: pending items in a
+// table, to label many at once.
+func (s *Server) consoleReviewBulk(c echo.Context) error {
+	v := bulkOutcome{}
+	if n, _ := strconv.Atoi(c.QueryParam("labeled")); n > 0 {
+		v.notice = fmt.Sprintf("Labeled %d items %s.", n, c.QueryParam("label"))
+	}
+	return s.renderBulk(c, http.StatusOK, reviewFilters(c), c.QueryParam("cursor"), v)
+}
+
+// bulkOutcome is what the last bulk submit left to show.
+type bulkOutcome struct {
+	notice, errText string
+	selected        []int64
+	failed          int64 // the row that stopped the batch
+	failedWhy       string
+}
+
+func (s *Server) renderBulk(c echo.Context, status int, f views.ReviewFilters, cursor string, o bulkOutcome) error {
+	u := consoleUser(c)
+	ctx := c.Request().Context()
+	page, err := s.store.ReviewQueue(ctx, store.QueueFilter{Stage: store.StageReview, Topic: f.Topic, Reason: f.Reason,
+		Source: f.Source, Cursor: cursor, Limit: bulkPageSize})
+	if err != nil {
+		if e := classifyError(err); e.Status == http.StatusUnprocessableEntity && cursor != "" {
+			// A stale cursor (the filters changed under it): start over.
+			return s.renderBulk(c, status, f, "", o)
+		}
+		return err
+	}
+	items := page.Items
+	if o.failed != 0 && !slices.ContainsFunc(items, func(it store.QueueItem) bool { return it.ID == o.failed }) {
+		// The row that failed may have left the pending list (someone
+		// labeled it): show it anyway, or the reason has no row to sit on.
+		if it, err := s.store.ReviewItem(ctx, o.failed); err == nil {
+			items = append([]store.QueueItem{it}, items...)
+		}
+	}
+	v := views.ReviewBulkView{CSRF: u.CSRF, Filters: f, ActionURL: s.echo.Reverse(RouteConsoleReviewBulkLabel),
+		Error: o.errText, Notice: o.notice}
+	scores := map[string]float64{}
+	for _, it := range items {
+		row := views.BulkRowView{ID: it.ID, Title: it.Title, Source: it.Source, Predicted: it.Topic,
+			Confidence: percent(it.Confidence), Reason: strings.ReplaceAll(it.Reason, "_", " "),
+			Checked: slices.Contains(o.selected, it.ID)}
+		if it.ID == o.failed {
+			row.Error = o.failedWhy
+		}
+		v.Rows = append(v.Rows, row)
+		for l := range it.Scores {
+			scores[l] = 0
+		}
+	}
+	v.Labels = labelButtons(scores, "")
+	if page.NextCursor != "" {
+		v.NextURL = withFilters(s.echo.Reverse(RouteConsoleReviewBulk), f, "cursor", page.NextCursor)
+	}
+	if isFragment(c) {
+		return s.render(c, status, "Bulk review", views.ReviewBulk(v))
+	}
+	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now())})
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "Bulk review", views.ReviewBulkPage(views.ReviewBulkPageView{
+		Nav: s.reviewNav(u, "bulk"), Filters: f, ScriptURL: s.assets.URL("js/review.js"), Bulk: v,
+		Choices: views.ReviewChoices{Topics: progress.Topics, Reasons: progress.Reasons, Sources: progress.Sources},
+	}))
+}
+
+// consoleReviewBulkLabel is POST /console/review/bulk: the checked rows
+// (item) get the pressed button's label, all or none.
+func (s *Server) consoleReviewBulkLabel(c echo.Context) error {
+	u := consoleUser(c)
+	f := reviewFilters(c)
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	label := strings.TrimSpace(form.Get("label"))
+	var (
+		ids []int64
+		bad []string
+	)
+	for _, v := range form["item"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			bad = append(bad, v)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	o := bulkOutcome{selected: ids}
+	switch {
+	case len(bad) > 0:
+		o.errText = fmt.Sprintf("Nothing was labeled: %s is not a review item id.", strings.Join(bad, ", "))
+		return s.renderBulk(c, http.StatusUnprocessableEntity, f, "", o)
+	case len(ids) == 0:
+		o.errText = "Nothing was labeled: select at least one row first (x, or the checkboxes)."
+		return s.renderBulk(c, http.StatusUnprocessableEntity, f, "", o)
+	case label == "":
+		o.errText = "Nothing was labeled: press one of the label buttons."
+		return s.renderBulk(c, http.StatusUnprocessableEntity, f, "", o)
+	}
+	in := make([]store.LabelInput, len(ids))
+	for i, id := range ids {
+		in[i] = store.LabelInput{ItemID: id, Label: label}
+	}
+	if _, err := s.label(c, u.Email, in); err != nil {
+		e := classifyError(err)
+		if !inlineStatus(e.Status) {
+			return err
+		}
+		o.failed, o.failedWhy = failedItem(err, e, ids)
+		o.errText = "Nothing was labeled: " + strings.TrimSuffix(errorText(e), ".") + "."
+		if o.failed != 0 {
+			o.errText = fmt.Sprintf("Nothing was labeled: item %d stopped the batch (%s).", o.failed, o.failedWhy)
+		}
+		return s.renderBulk(c, e.Status, f, "", o)
+	}
+	if !isFragment(c) {
+		return c.Redirect(http.StatusSeeOther, withFilters(s.echo.Reverse(RouteConsoleReviewBulk), f,
+			"labeled", strconv.Itoa(len(ids)), "label", label))
+	}
+	o = bulkOutcome{notice: fmt.Sprintf("Labeled %d items %s.", len(ids), label)}
+	return s.renderBulk(c, http.StatusOK, f, "", o)
+}
+
+var (
+	// itemField is a bulk validation error's field: items[3].label.
+	itemField = regexp.MustCompile(`^items\[(\d+)\]\.`)
+	// itemPrefix is how the store names the item an action failed on.
+	itemPrefix = regexp.MustCompile(`review item (\d+):`)
+)
+
+// failedItem finds which row stopped an all-or-nothing batch, and why.
+func failedItem(err error, e *Error, ids []int64) (int64, string) {
+	for _, d := range e.Details {
+		if m := itemField.FindStringSubmatch(d.Field); m != nil {
+			if i, _ := strconv.Atoi(m[1]); i < len(ids) {
+				return ids[i], d.Message
+			}
+		}
+	}
+	var conflict *store.Conflict
+	if errors.As(err, &conflict) || errors.Is(err, store.ErrNotFound) {
+		if m := itemPrefix.FindStringSubmatch(err.Error()); m != nil {
+			id, _ := strconv.ParseInt(m[1], 10, 64)
+			return id, e.Message
+		}
+	}
+	return 0, ""
+}
