@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,30 @@ func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 		cancelAlloc()
 	})
 	return tctx
+}
+
+// screenshot saves a PNG of the page as a test artifact, in
+// $NEWSINTEL_SCREENSHOTS (which .ci/run sets and prints) or else a
+// temporary folder named in the test log. Failing to take one fails the
+// test: a page that cannot be captured is not rendering.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := os.Getenv("NEWSINTEL_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "newsintel-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
 }
 
 // browserLogIn logs the browser in through the login form, landing on

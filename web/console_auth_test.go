@@ -23,6 +23,12 @@ const testPassword = "correct horse battery"
 // (password testPassword).
 func consoleServer(t *testing.T, cfg Config) (*httptest.Server, *store.DB) {
 	t.Helper()
+	return consoleServerWith(t, cfg, &fakeEncoder{})
+}
+
+// consoleServerWith is consoleServer over a given encoder.
+func consoleServerWith(t *testing.T, cfg Config, enc Encoder) (*httptest.Server, *store.DB) {
+	t.Helper()
 	db := storetest.Open(t, store.SQLite)
 	hash, err := HashPassword(testPassword)
 	if err != nil {
@@ -33,7 +39,7 @@ func consoleServer(t *testing.T, cfg Config) (*httptest.Server, *store.DB) {
 			t.Fatal(err)
 		}
 	}
-	s := newTestServerWith(t, cfg, db, &fakeEncoder{})
+	s := newTestServerWith(t, cfg, db, enc)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return ts, db
