@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -121,6 +122,7 @@ func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 			return &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: msg}
 		}
 		c.Set(echoKeyName, k.Name)
+		s.keyUsage.touch(k.Name, time.Now())
 		return next(c)
 	}
 }

@@ -199,6 +199,9 @@ func (s *Server) requireUser(roles []string) echo.MiddlewareFunc {
 				}
 				return &Error{Status: http.StatusUnauthorized, Code: "login_required", Message: "log in to the console"}
 			}
+			// Known before the role check, so that even a 403 page shows the
+			// sidebar and a way to log out.
+			c.Set(echoUserKey, u)
 			if !u.Can(roles...) {
 				return &Error{Status: http.StatusForbidden, Code: "forbidden",
 					Message: "your role (" + u.Role + ") cannot use this page; it is for " + strings.Join(roles, " or ")}
@@ -213,7 +216,6 @@ func (s *Server) requireUser(roles []string) echo.MiddlewareFunc {
 						Message: "the form has expired or did not come from this console; reload the page and try again"}
 				}
 			}
-			c.Set(echoUserKey, u)
 			return next(c)
 		}
 	}

@@ -58,6 +58,40 @@ const (
 	RouteConsoleTaxonomies = "console-taxonomies"
 	RouteConsoleUsers      = "console-users"
 	RouteConsoleKeys       = "console-keys"
+
+	// The review page's actions and modes (console_review*.go).
+	RouteConsoleReviewLabel        = "console-review-label"
+	RouteConsoleReviewSkip         = "console-review-skip"
+	RouteConsoleReviewUndo         = "console-review-undo"
+	RouteConsoleReviewBulk         = "console-review-bulk"
+	RouteConsoleReviewBulkLabel    = "console-review-bulk-label"
+	RouteConsoleReviewAdjudication = "console-review-adjudication"
+	RouteConsoleReviewSettle       = "console-review-settle"
+
+	// Trends and metrics (console_trends.go, console_metrics.go).
+	RouteConsoleTrendsCSV = "console-trends-csv"
+
+	// Models, articles and administration (console_models.go,
+	// console_articles.go, console_admin*.go). A GET of an action's path
+	// is its confirmation page, so it works without JavaScript.
+	RouteConsoleModelPromote         = "console-model-promote"
+	RouteConsoleModelPromoteConfirm  = "console-model-promote-confirm"
+	RouteConsoleModelRollback        = "console-model-rollback"
+	RouteConsoleModelRollbackConfirm = "console-model-rollback-confirm"
+	RouteConsoleFinetune             = "console-finetune"
+	RouteConsoleFinetuneConfirm      = "console-finetune-confirm"
+	RouteConsoleModelBundle          = "console-model-bundle"
+	RouteConsoleArticle              = "console-article"
+	RouteConsoleTaxonomyNew          = "console-taxonomy-new"
+	RouteConsoleTaxonomyCreate       = "console-taxonomy-create"
+	RouteConsoleTaxonomyEdit         = "console-taxonomy-edit"
+	RouteConsoleTaxonomySave         = "console-taxonomy-save"
+	RouteConsoleTaxonomyDelete       = "console-taxonomy-delete"
+	RouteConsoleTaxonomyDeleteAsk    = "console-taxonomy-delete-confirm"
+	RouteConsoleUserAdd              = "console-user-add"
+	RouteConsoleUserRole             = "console-user-role"
+	RouteConsoleUserDisable          = "console-user-disable"
+	RouteConsoleUserPassword         = "console-user-password"
 )
 
 type route struct {
@@ -139,5 +173,46 @@ func (s *Server) pages() []page {
 		{RouteConsoleHome, http.MethodGet, "/console/", anyone, s.consoleHome},
 		{RouteConsoleStatus, http.MethodGet, "/console/status", anyone, s.consoleStatus},
 		{RouteConsoleLogout, http.MethodPost, "/console/logout", anyone, s.logout},
+
+		// The review page (console_review*.go).
+		{RouteConsoleReview, http.MethodGet, "/console/review", reviewers, s.consoleReview},
+		{RouteConsoleReviewLabel, http.MethodPost, "/console/review/items/:id/label", reviewers, s.consoleReviewLabel},
+		{RouteConsoleReviewSkip, http.MethodPost, "/console/review/items/:id/skip", reviewers, s.consoleReviewSkip},
+		{RouteConsoleReviewUndo, http.MethodPost, "/console/review/items/:id/undo", reviewers, s.consoleReviewUndo},
+		{RouteConsoleReviewBulk, http.MethodGet, "/console/review/bulk", reviewers, s.consoleReviewBulk},
+		{RouteConsoleReviewBulkLabel, http.MethodPost, "/console/review/bulk", reviewers, s.consoleReviewBulkLabel},
+		{RouteConsoleReviewAdjudication, http.MethodGet, "/console/review/adjudication", admins, s.consoleAdjudication},
+		{RouteConsoleReviewSettle, http.MethodPost, "/console/review/adjudication/:id", admins, s.consoleAdjudicationSettle},
+
+		// Trends and metrics (console_trends.go, console_metrics.go).
+		{RouteConsoleTrends, http.MethodGet, "/console/trends", analysts, s.consoleTrends},
+		{RouteConsoleTrendsCSV, http.MethodGet, "/console/trends.csv", analysts, s.consoleTrendsCSV},
+		{RouteConsoleMetrics, http.MethodGet, "/console/metrics", analysts, s.consoleMetrics},
+
+		// Models, articles and administration (console_models.go,
+		// console_articles.go, console_admin*.go).
+		{RouteConsoleModels, http.MethodGet, "/console/models", admins, s.consoleModels},
+		{RouteConsoleModelRollbackConfirm, http.MethodGet, "/console/models/rollback", admins, s.consoleRollbackConfirm},
+		{RouteConsoleModelRollback, http.MethodPost, "/console/models/rollback", admins, s.consoleRollback},
+		{RouteConsoleFinetuneConfirm, http.MethodGet, "/console/models/finetune", admins, s.consoleFinetuneConfirm},
+		{RouteConsoleFinetune, http.MethodPost, "/console/models/finetune", admins, s.consoleFinetune},
+		{RouteConsoleModelPromoteConfirm, http.MethodGet, "/console/models/:version/promote", admins, s.consolePromoteConfirm},
+		{RouteConsoleModelPromote, http.MethodPost, "/console/models/:version/promote", admins, s.consolePromote},
+		{RouteConsoleModelBundle, http.MethodGet, "/console/models/:version/bundle", admins, s.consoleModelBundle},
+		{RouteConsoleArticles, http.MethodGet, "/console/articles", anyone, s.consoleArticles},
+		{RouteConsoleArticle, http.MethodGet, "/console/articles/:id", anyone, s.consoleArticle},
+		{RouteConsoleTaxonomies, http.MethodGet, "/console/taxonomies", admins, s.consoleTaxonomies},
+		{RouteConsoleTaxonomyNew, http.MethodGet, "/console/taxonomies/new", admins, s.consoleTaxonomyNew},
+		{RouteConsoleTaxonomyCreate, http.MethodPost, "/console/taxonomies", admins, s.consoleTaxonomyCreate},
+		{RouteConsoleTaxonomyEdit, http.MethodGet, "/console/taxonomies/:name/edit", admins, s.consoleTaxonomyEdit},
+		{RouteConsoleTaxonomySave, http.MethodPost, "/console/taxonomies/:name/edit", admins, s.consoleTaxonomySave},
+		{RouteConsoleTaxonomyDeleteAsk, http.MethodGet, "/console/taxonomies/:name/delete", admins, s.consoleTaxonomyDeleteConfirm},
+		{RouteConsoleTaxonomyDelete, http.MethodPost, "/console/taxonomies/:name/delete", admins, s.consoleTaxonomyDelete},
+		{RouteConsoleUsers, http.MethodGet, "/console/users", admins, s.consoleUsers},
+		{RouteConsoleUserAdd, http.MethodPost, "/console/users", admins, s.consoleUserAdd},
+		{RouteConsoleUserRole, http.MethodPost, "/console/users/role", admins, s.consoleUserRole},
+		{RouteConsoleUserDisable, http.MethodPost, "/console/users/disable", admins, s.consoleUserDisable},
+		{RouteConsoleUserPassword, http.MethodPost, "/console/users/password", admins, s.consoleUserPassword},
+		{RouteConsoleKeys, http.MethodGet, "/console/keys", admins, s.consoleKeys},
 	}
 }

@@ -26,9 +26,13 @@ type Store interface {
 	Taxonomies(ctx context.Context) ([]store.Taxonomy, error)
 	DeleteTaxonomy(ctx context.Context, name string) error
 	RecordClassifications(ctx context.Context, items []store.Classification) ([]store.Recorded, error)
-	reviewStore  // review.go
-	modelStore   // models.go
-	consoleStore // console_auth.go
+	reviewStore   // review.go
+	modelStore    // models.go
+	consoleStore  // console_auth.go
+	progressStore // console_review.go
+	trendsStore   // console_trends.go
+	articleStore  // console_articles.go
+	adminStore    // console_admin.go
 }
 
 // Config is the web layer's share of the configuration, already validated.
@@ -73,6 +77,10 @@ type Deps struct {
 	Logger     *slog.Logger
 	// Finetuner runs POST /admin/finetune; nil answers it with 503.
 	Finetuner Finetuner
+	// ModelPath resolves a registered model version's artifact path
+	// (relative ones are under DATA_DIR; finetune.Models.Path); nil
+	// refuses downloads of versions other than the built-in one.
+	ModelPath func(path string) string
 }
 
 // Server serves HTTP. Create it with New; it is safe for concurrent use.
@@ -83,6 +91,8 @@ type Server struct {
 	classifier Classifier
 	summarizer Summarizer
 	finetuner  Finetuner
+	modelPath  func(string) string
+	keyUsage   keyUsage // when each API key was last used, on this replica
 	metrics    *Metrics
 	assets     *static.Assets
 	log        *slog.Logger
@@ -107,9 +117,11 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, store: d.Store, encoder: d.Encoder, classifier: d.Classifier, summarizer: d.Summarizer, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
-		finetuner: d.Finetuner,
-		echo:      echo.New(), patterns: map[string]bool{}, keys: newConsoleKeys(d.Config.Console),
-		promHandler: promhttp.HandlerFor(d.Metrics.Registry(), promhttp.HandlerOpts{}),
+		finetuner: d.Finetuner, modelPath: d.ModelPath,
+		echo: echo.New(), patterns: map[string]bool{}, keys: newConsoleKeys(d.Config.Console),
+		// The gzip middleware compresses every answer already; promhttp
+		// compressing too would send scrapers gzip inside gzip.
+		promHandler: promhttp.HandlerFor(d.Metrics.Registry(), promhttp.HandlerOpts{DisableCompression: true}),
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true

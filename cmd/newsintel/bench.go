@@ -25,11 +25,20 @@ import (
 // process (temporary database, the configured model), then measures it
 // over loopback HTTP as clients would see it. Every figure of one run is
 // taken on the same machine in the same minute, so ratios between them
-// hold even where absolute numbers drift with machine load.
+// hold even where absolute numbers drift with machine load. `bench
+// active-learning` is benchActiveLearning.
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "active-learning" {
+		return benchActiveLearning(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "console" {
+		return benchConsole(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "serve" {
 		fmt.Fprintln(stderr, "usage: newsintel bench serve [--duration 15s] [--concurrency 32] [--data DIR]")
-		return fmt.Errorf("%w: bench takes the subcommand serve", errUsage)
+		fmt.Fprintln(stderr, "       newsintel bench active-learning [--data DIR] [--seed-size 40] [--batch 40] [--rounds N] [--strategies LIST] [--seeds 3]")
+		fmt.Fprintln(stderr, "       newsintel bench console [--articles 100000] [--predictions 1000000] [--requests 20]")
+		return fmt.Errorf("%w: bench takes the subcommand serve, active-learning or console", errUsage)
 	}
 	fs := flag.NewFlagSet("bench serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,7 +55,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("bench: %w (set --data to the folder holding ag_news/)", err)
 	}
-	short, long, err := benchArticles(filepath.Join(*data, "bbc_news_summary", "bbc_news_summary.jsonl"))
+	summarySizes := []int{300, 600, 800}
+	articles, err := benchArticles(filepath.Join(*data, "bbc_news_summary", "bbc_news_summary.jsonl"), summarySizes...)
 	if err != nil {
 		return fmt.Errorf("bench: %w (set --data to the folder holding bbc_news_summary/)", err)
 	}
@@ -121,15 +131,13 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 			return postJSON(ctx, client, srv.url+"/summarize", body)
 		}
 	}
-	fmt.Fprintf(stderr, "summaries, %d each of ~300 and ~800 words…\n", *summaries)
-	runCount(ctx, 3, summary(short)) // warm-up
-	sum300, err := runCount(ctx, *summaries, summary(short))
-	if err != nil {
-		return err
-	}
-	sum800, err := runCount(ctx, *summaries, summary(long))
-	if err != nil {
-		return err
+	fmt.Fprintf(stderr, "summaries, %d each of ~%v words…\n", *summaries, summarySizes)
+	sums := make([]loadResult, len(summarySizes))
+	for k := range summarySizes {
+		runCount(ctx, 3, summary(articles[k])) // warm-up: compile this size's shapes
+		if sums[k], err = runCount(ctx, *summaries, summary(articles[k])); err != nil {
+			return err
+		}
 	}
 
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -139,8 +147,9 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	row("classify, 1 client", serial)
 	row(fmt.Sprintf("classify, %d clients", *concurrency), parallel)
-	row("summarize ~300 words", sum300)
-	row("summarize ~800 words", sum800)
+	for k, size := range summarySizes {
+		row(fmt.Sprintf("summarize ~%d words", size), sums[k])
+	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "batching speed-up: %.2fx the serial throughput\n", parallel.rate()/serial.rate())
 	fmt.Fprintf(stdout, "RSS: %s under load, %s peak\n", rssUnderLoad, readRSS("VmHWM"))

@@ -24,7 +24,7 @@ func TestBenchServeSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"classify, 1 client", "classify, 4 clients", "summarize ~800 words", "batching speed-up", "RSS:"} {
+	for _, want := range []string{"classify, 1 client", "classify, 4 clients", "summarize ~600 words", "summarize ~800 words", "batching speed-up", "RSS:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("bench output lacks %q:\n%s", want, out.String())
 		}

@@ -45,13 +45,15 @@ func benchHeadlines(path string, n int) ([]string, error) {
 	return out, nil
 }
 
-// benchArticles returns BBC articles of about 300 and about 800 words.
-func benchArticles(path string) (short, long []string, err error) {
+// benchArticles returns, for each of sizes, the BBC articles within 10%
+// of that many words.
+func benchArticles(path string, sizes ...int) ([][]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer f.Close()
+	out := make([][]string, len(sizes))
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<22)
 	for sc.Scan() {
@@ -59,20 +61,22 @@ func benchArticles(path string) (short, long []string, err error) {
 			Article string `json:"article"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		switch w := len(strings.Fields(a.Article)); {
-		case w >= 270 && w <= 330:
-			short = append(short, a.Article)
-		case w >= 720 && w <= 880:
-			long = append(long, a.Article)
+		w := len(strings.Fields(a.Article))
+		for k, size := range sizes {
+			if w*10 >= size*9 && w*10 <= size*11 {
+				out[k] = append(out[k], a.Article)
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if len(short) == 0 || len(long) == 0 {
-		return nil, nil, fmt.Errorf("%s: no articles of ~300 and ~800 words", path)
+	for k, size := range sizes {
+		if len(out[k]) == 0 {
+			return nil, fmt.Errorf("%s: no articles of ~%d words", path, size)
+		}
 	}
-	return short, long, nil
+	return out, nil
 }

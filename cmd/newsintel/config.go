@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsintel/newsintel/inference/artifacts"
 	"github.com/newsintel/newsintel/inference/classify"
+	"github.com/newsintel/newsintel/inference/mlflow"
 	"github.com/newsintel/newsintel/web"
 )
 
@@ -51,6 +53,15 @@ type config struct {
 	// SESSION_SECRET or the database (console.go).
 	Console       web.ConsoleConfig
 	SessionSecret string
+	// ArtifactStoreURL is the default store of bundle-artifacts --push and
+	// pull-artifacts; S3 reaches an s3:// one. MLflow is the tracking
+	// client's configuration (used when MLflowEnabled) and
+	// MLflowExperiment the experiment fine-tunes are logged under. See
+	// config_artifacts.go.
+	ArtifactStoreURL string
+	S3               artifacts.S3Config
+	MLflow           mlflow.Config
+	MLflowExperiment string
 }
 
 // loadConfig reads and validates the environment. It reports every bad
@@ -137,6 +148,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			p.fail("MLFLOW_TRACKING_URI", fmt.Sprintf("%q is not an http(s) URL", c.MLflowTrackingURI))
 		}
 	}
+	p.artifactSettings(&c)
 	if err := errors.Join(p.errs...); err != nil {
 		return config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}

@@ -12,8 +12,9 @@ import (
 )
 
 // evalSummaries is `newsintel eval-summaries --data FILE.jsonl`: ROUGE of
-// newsintel's summarizer against Lead-3 and TextRank on articles with
-// reference summaries.
+// newsintel's summarizer (the served cascade, and the learned scorer on
+// every sentence and on lexical features alone) against Lead-3 and
+// TextRank on articles with reference summaries.
 func evalSummaries(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval-summaries", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -80,6 +81,7 @@ func evalSummaries(ctx context.Context, args []string, getenv func(string) strin
 		summarize.Lead{Length: length},
 		summarize.TextRank{Length: length},
 		summarize.Learned{Scorer: learned, Length: length},
+		summarize.Cascade(learned, lexical, length), // what /summarize runs
 		summarize.Learned{Scorer: lexical, Length: length},
 	)
 	bar.Done()

@@ -23,7 +23,7 @@ func TestEvalSummaries(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out.String())
 	}
-	if rep.Articles != 3 || len(rep.Methods) != 4 {
+	if rep.Articles != 3 || len(rep.Methods) != 5 {
 		t.Fatalf("report: %d articles, %d methods", rep.Articles, len(rep.Methods))
 	}
 	for _, m := range rep.Methods {

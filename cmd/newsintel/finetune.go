@@ -60,7 +60,8 @@ func finetuneCmd(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer done()
-	ft, err := newFinetuner(cfg, db, emb, discardLogger())
+	// MLflow's warnings go to stderr: the CLI has no metrics to count them.
+	ft, err := newFinetuner(cfg, db, emb, discardLogger(), newTracker(cfg, newLogger(cfg, stderr), nil))
 	if err != nil {
 		return err
 	}

@@ -179,11 +179,11 @@ func (f *modelFollower) autoFinetune(ctx context.Context) {
 }
 
 // newFinetuner is the one fine-tune setup of the CLI and the server.
-// MLflow tracking (inference/mlflow) plugs in as finetune.Config.Tracker.
-func newFinetuner(cfg config, db *store.DB, emb topic.Embedder, log *slog.Logger) (*finetune.Finetuner, error) {
+// tracker is MLflow tracking (newTracker; nil when it is off).
+func newFinetuner(cfg config, db *store.DB, emb topic.Embedder, log *slog.Logger, tracker finetune.Tracker) (*finetune.Finetuner, error) {
 	return finetune.New(finetune.Config{
 		Store: db, Embedder: emb, Models: finetune.Models{DataDir: cfg.DataDir},
-		BaseData: cfg.FinetuneBaseData, Tolerance: cfg.FinetuneTolerance, Log: log,
+		BaseData: cfg.FinetuneBaseData, Tolerance: cfg.FinetuneTolerance, Log: log, Tracker: tracker,
 	})
 }
 

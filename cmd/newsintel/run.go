@@ -29,11 +29,22 @@ Commands:
                     human labels, compare it with the active one and promote
                     it if not worse: [--base-data P] [--tolerance F] [--force]
                     [--dry-run] [--json]
+  bundle-artifacts  pack a topic model version into <label>.tar.gz with a
+                    checksum manifest: --label TAG [--version V] [--out FILE]
+                    [--push [URL]] (default store: ARTIFACT_STORE_URL)
+  pull-artifacts    fetch, verify and unpack an archive into DATA_DIR and
+                    register its version (inactive): --label TAG [--from URL]
+                    or --file FILE
   train-summarizer  fit the summary sentence scorer on BBC News Summary:
                     --out FILE [--data FILE.jsonl] [--lexical]
   eval              evaluate a topic model: --model DIR|default --data FILE [--json]
   bench serve       measure the running server: classification serial and
                     concurrent (p50/p95/p99), summary latency, RSS
+  bench active-learning
+                    simulate the review loop on AG News with an oracle: labels
+                    each strategy needs to reach 95% of the full-data accuracy,
+                    against random sampling: [--data DIR] [--seed-size 40]
+                    [--batch 40] [--rounds N] [--strategies LIST] [--seeds 3]
   eval-summaries    ROUGE of the summarizer against Lead-3 and TextRank:
                     --data FILE.jsonl (fields article, summary) [--held-out] [--json]
   taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
@@ -64,6 +75,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return train(ctx, rest, getenv, stdout, stderr)
 	case "finetune":
 		return finetuneCmd(ctx, rest, getenv, stdout, stderr)
+	case "bundle-artifacts":
+		return bundleArtifactsCmd(ctx, rest, getenv, stdout, stderr)
+	case "pull-artifacts":
+		return pullArtifactsCmd(ctx, rest, getenv, stdout, stderr)
 	case "eval":
 		return eval(ctx, rest, getenv, stdout, stderr)
 	case "train-summarizer":

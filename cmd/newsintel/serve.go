@@ -90,7 +90,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	// FINETUNE_AUTO_LABELS); shutdown stops them, recorded as failed.
 	ftEmbedder := newLazyCache(encoder, cfg.DataDir, loader.Wait)
 	defer ftEmbedder.Close()
-	ft, err := newFinetuner(cfg, db, ftEmbedder, log)
+	onMLflowError, err := mlflowErrorCounter(metrics.Registry())
+	if err != nil {
+		return err
+	}
+	ft, err := newFinetuner(cfg, db, ftEmbedder, log, newTracker(cfg, log, onMLflowError))
 	if err != nil {
 		return err
 	}
@@ -126,6 +130,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		Classifier: classifier,
 		Summarizer: summarizer,
 		Finetuner:  finetuneStarter{background},
+		ModelPath:  models.Path,
 		Metrics:    metrics,
 		Assets:     assets,
 		Logger:     log,

@@ -23,6 +23,8 @@
   // After a swap, keep keyboard focus inside the swapped content so it is
   // never lost to <body>.
   document.addEventListener("htmx:afterSwap", function (evt) {
+    // Background polls (the status indicator) must never take focus.
+    if (evt.detail.target.closest("[hx-trigger*='every']")) return;
     var active = document.activeElement;
     if (active && active !== document.body && document.contains(active)) return;
     var target = evt.detail.target;
