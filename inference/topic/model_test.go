@@ -93,7 +93,7 @@ func TestTrainToy(t *testing.T) {
 		t.Errorf("predictions %+v", preds)
 	}
 	for _, p := range preds {
-		if !sumTo1(p.Scores) || len(p.Scores) != 3 || p.Scores[p.Label] != p.Confidence || p.Uncertainty.Top != p.Confidence {
+		if !sumTo1(p.Scores) || len(p.Scores) != 3 || p.Scores[p.Label] != p.Confidence || math.Abs(p.Uncertainty.Top-p.Confidence) > 1e-12 {
 			t.Errorf("prediction %+v is inconsistent", p)
 		}
 	}
