@@ -18,7 +18,7 @@ func TestReviewLoop(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			s := startServer(t, map[string]string{"DB_URL": storetest.URL(t, d), "API_KEYS": testKey,
 				// Queue everything, and claim for diversity.
-				"REVIEW_STRATEGY": "diversity", "REVIEW_THRESHOLD": "0.01", "REVIEW_DOUBLE": "0"})
+				"REVIEW_STRATEGY": "diversity", "REVIEW_THRESHOLD": "1", "REVIEW_DOUBLE": "0"})
 			waitReady(t, s.URL)
 			auth := http.Header{"X-Api-Key": {"ci-secret-0123456789abcdef"}}
 			res, body := post(t, s.URL+"/classify_news", `{"articles":[

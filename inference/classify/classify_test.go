@@ -28,6 +28,7 @@ func TestReviewRule(t *testing.T) {
 		{Entropy, 0, false, true, 0.8},
 		{LeastConfidence, 0.99, true, true, 0.52},
 		{Entropy, 0.9, false, false, 0.8},
+		{Diversity, 0, false, true, 0.97}, // ranks by margin
 	}
 	for _, tc := range cases {
 		r, err := NewReviewRule(tc.strategy, tc.threshold)

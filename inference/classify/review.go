@@ -17,14 +17,14 @@ const (
 	// Entropy queues predictions whose normalised entropy is above the
 	// threshold.
 	Entropy = "entropy"
-	// Diversity queues as Entropy does, and reviewers' claims then mix
+	// Diversity queues as Margin does, and reviewers' claims then mix
 	// priority with distance between the articles' embeddings, so a claim
 	// is not a run of near-duplicates.
 	Diversity = "diversity"
 )
 
 // DefaultThreshold is each strategy's default threshold.
-var DefaultThreshold = map[string]float64{LeastConfidence: 0.6, Margin: 0.2, Entropy: 0.6, Diversity: 0.6}
+var DefaultThreshold = map[string]float64{LeastConfidence: 0.6, Margin: 0.2, Entropy: 0.6, Diversity: 0.2}
 
 // ReviewRule decides which predictions go to human review.
 type ReviewRule struct {
@@ -55,9 +55,9 @@ func (r ReviewRule) Diverse() bool { return r.Strategy == Diversity }
 // if so, its priority in [0, 1]: the more uncertain, the higher.
 func (r ReviewRule) Check(u topic.Uncertainty) (queue bool, priority float64) {
 	switch r.Strategy {
-	case Margin:
+	case Margin, Diversity:
 		return u.Margin < r.Threshold, 1 - u.Margin
-	case Entropy, Diversity:
+	case Entropy:
 		return u.Entropy > r.Threshold, u.Entropy
 	default:
 		return u.Top < r.Threshold, 1 - u.Top
