@@ -196,10 +196,8 @@ func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, req ClaimRequest,
 	return out, rows.Err()
 }
 
-// pick chooses k candidates (already in priority order). For diversity it
-// runs greedy k-center seeded with the top item, scoring each remaining
-// candidate by an even mix of its priority and its cosine distance (0–1)
-// to the nearest item picked so far.
+// pick chooses k candidates (already in priority order): the top k, or
+// for diversity DiversePick's choice with an even mix.
 func pick(cands []candidate, k int, diversity bool) []int64 {
 	k = min(k, len(cands))
 	ids := make([]int64, 0, k)
@@ -209,22 +207,45 @@ func pick(cands []candidate, k int, diversity bool) []int64 {
 		}
 		return ids
 	}
-	nearest := make([]float64, len(cands)) // distance to the nearest pick
+	prio := make([]float64, len(cands))
+	embs := make([][]float32, len(cands))
+	for i, c := range cands {
+		prio[i], embs[i] = c.priority, c.embedding
+	}
+	for _, i := range DiversePick(prio, embs, k, 0.5) {
+		ids = append(ids, cands[i].id)
+	}
+	return ids
+}
+
+// DiversePick is the diversity claim's choice, shared with the
+// active-learning simulation so that what it measures is what reviewers
+// get: greedy k-center over candidates in priority order, seeded with the
+// top one, scoring each remaining candidate by (1-mix)·priority +
+// mix·(cosine distance, 0–1, to the nearest one picked so far). It
+// returns the chosen indices in the order picked.
+func DiversePick(priority []float64, embedding [][]float32, k int, mix float64) []int {
+	k = min(k, len(priority))
+	out := make([]int, 0, k)
+	if k == 0 {
+		return out
+	}
+	nearest := make([]float64, len(priority)) // distance to the nearest pick
 	for i := range nearest {
 		nearest[i] = 1
 	}
-	taken := make([]bool, len(cands))
+	taken := make([]bool, len(priority))
 	next := 0
-	for len(ids) < k {
+	for len(out) < k {
 		taken[next] = true
-		ids = append(ids, cands[next].id)
+		out = append(out, next)
 		best, bestScore := -1, math.Inf(-1)
-		for i, c := range cands {
+		for i := range priority {
 			if taken[i] {
 				continue
 			}
-			nearest[i] = min(nearest[i], cosineDistance(c.embedding, cands[next].embedding))
-			if s := 0.5*c.priority + 0.5*nearest[i]; s > bestScore {
+			nearest[i] = min(nearest[i], cosineDistance(embedding[i], embedding[next]))
+			if s := (1-mix)*priority[i] + mix*nearest[i]; s > bestScore {
 				best, bestScore = i, s
 			}
 		}
@@ -233,7 +254,7 @@ func pick(cands []candidate, k int, diversity bool) []int64 {
 		}
 		next = best
 	}
-	return ids
+	return out
 }
 
 // cosineDistance is 1 - cos, capped to [0, 1] so that unrelated

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 
 	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/topic"
+	"github.com/newsintel/newsintel/store"
 )
 
 // Pick chooses k rows of unlabeled for the next round. Random draws them
@@ -71,59 +71,20 @@ func rowsOf(cs []candidate) []int {
 	return out
 }
 
-// kCenter mirrors store's pick for diversity (review_claim.go): greedy
-// k-center seeded with the top candidate, scoring each remaining one by
-// (1-mix)·priority + mix·(cosine distance to the nearest pick, capped to
-// [0, 1]). store.ClaimReviewItems uses mix 0.5. The store's version works
-// on review item ids inside a transaction; this one on rows in memory.
+// kCenter picks rows with the review queue's own diversity pick
+// (store.DiversePick), so the simulation measures what reviewers get.
 func kCenter(cands []candidate, k int, mix float64) []int {
-	k = min(k, len(cands))
-	out := make([]int, 0, k)
-	if k == 0 {
-		return out
+	prio := make([]float64, len(cands))
+	embs := make([][]float32, len(cands))
+	for i, c := range cands {
+		prio[i], embs[i] = c.priority, c.embedding
 	}
-	nearest := make([]float64, len(cands))
-	for i := range nearest {
-		nearest[i] = 1
-	}
-	taken := make([]bool, len(cands))
-	next := 0
-	for len(out) < k {
-		taken[next] = true
-		out = append(out, cands[next].row)
-		best, bestScore := -1, math.Inf(-1)
-		for i, c := range cands {
-			if taken[i] {
-				continue
-			}
-			nearest[i] = min(nearest[i], cosineDistance(c.embedding, cands[next].embedding))
-			if s := (1-mix)*c.priority + mix*nearest[i]; s > bestScore {
-				best, bestScore = i, s
-			}
-		}
-		if best < 0 {
-			break
-		}
-		next = best
+	idx := store.DiversePick(prio, embs, k, mix)
+	out := make([]int, len(idx))
+	for i, j := range idx {
+		out[i] = cands[j].row
 	}
 	return out
-}
-
-// cosineDistance is 1 - cos capped to [0, 1], as the store's.
-func cosineDistance(a, b []float32) float64 {
-	if len(a) == 0 || len(a) != len(b) {
-		return 1
-	}
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
-	}
-	if na == 0 || nb == 0 {
-		return 1
-	}
-	return min(1, max(0, 1-dot/math.Sqrt(na*nb)))
 }
 
 // TopicTrainer trains with topic.Train, the trainer of `newsintel train`
