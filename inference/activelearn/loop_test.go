@@ -31,7 +31,7 @@ const (
 	loopDev      = 1000
 	loopArrivals = 150 // new articles classified per round
 	loopClaim    = 60  // labels per round
-	loopRounds   = 3
+	loopRounds   = 4
 	// loopStrategy and loopThreshold are the review rule: margin, the
 	// strategy that `newsintel bench active-learning` finds best, with
 	// the threshold that queues every prediction not certain, so that

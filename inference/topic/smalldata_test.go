@@ -87,3 +87,62 @@ func TestTrainSmallImbalancedSet(t *testing.T) {
 		t.Errorf("test accuracy %.3f on well-separated topics, want ≥ 0.9", acc)
 	}
 }
+
+// On a small set the dev split is too small to hold out: the head learns
+// from every example. Here the only example of a region (D's dev example,
+// moved to a direction of its own) must be learned: a head fitted on the
+// train split alone has never seen that region.
+func TestTrainSmallSetLearnsFromDev(t *testing.T) {
+	const dim = 16
+	labels := []string{"A", "B", "C", "D"}
+	rng := rand.New(rand.NewPCG(7, 8))
+	vec := func(k int) []float32 {
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = float32(0.05 * rng.NormFloat64())
+		}
+		v[k]++
+		return v
+	}
+	emb := tableEmbedder{}
+	var exs []Example
+	for k, l := range labels {
+		for i := range 3 {
+			text := fmt.Sprintf("%s %d", l, i)
+			emb[text] = vec(k)
+			exs = append(exs, Example{Text: text, Label: l})
+		}
+	}
+	opts := Options{Seed: 1, Variants: []string{VariantLR}}
+	sp, err := SplitExamples(exs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := false
+	for _, ex := range sp.Dev {
+		if ex.Label == "D" {
+			emb[ex.Text] = vec(8)
+			moved = true
+		}
+	}
+	if !moved {
+		t.Fatal("no dev example of D")
+	}
+	m, rep, err := Train(context.Background(), emb, exs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probe [][]float32
+	for range 20 {
+		probe = append(probe, vec(8))
+	}
+	preds, err := m.PredictEmbedded(probe, make([]string, len(probe)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range preds {
+		if p.Label != "D" {
+			t.Fatalf("a text of D's held-out region is %s (%.2f): the dev example was not learned (%s)", p.Label, p.Confidence, rep.Variants[0].Notes)
+		}
+	}
+}
