@@ -20,6 +20,11 @@ type ClaimRequest struct {
 	// distance from the items already picked (greedy k-center on the
 	// article embeddings), so one claim is not N near-duplicates.
 	Diversity bool
+	// Coverage is the cold-start pick, for a model that learned from too
+	// few examples for its uncertainty to rank by: CoveragePick over the
+	// top CoveragePool candidates and the labeled items. It overrides
+	// Diversity.
+	Coverage bool
 	// Stage is StageReview (default) or StageAdjudication.
 	Stage string
 	// Topic, Reason and Source, when set, narrow the claim to items with
@@ -72,7 +77,15 @@ func (db *DB) ClaimReviewItems(ctx context.Context, req ClaimRequest) ([]QueueIt
 			if err != nil {
 				return err
 			}
-			ids = append(ids, pick(cands, need, req.Diversity)...)
+			if req.Coverage {
+				labeled, err := db.labeledEmbeddings(ctx, tx)
+				if err != nil {
+					return err
+				}
+				ids = append(ids, coverageIDs(cands, labeled, need)...)
+			} else {
+				ids = append(ids, pick(cands, need, req.Diversity)...)
+			}
 		}
 		for _, id := range ids {
 			res, err := tx.ExecContext(ctx, db.rebind(`UPDATE review_items
@@ -168,7 +181,10 @@ type candidate struct {
 // of them, or a wider pool when picking for diversity.
 func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, req ClaimRequest, now time.Time, need int) ([]candidate, error) {
 	pool := need
-	if req.Diversity {
+	switch {
+	case req.Coverage:
+		pool = CoveragePool
+	case req.Diversity:
 		pool = min(max(4*need, 32), 400)
 	}
 	narrow, args := req.narrowing()
@@ -213,6 +229,19 @@ func pick(cands []candidate, k int, diversity bool) []int64 {
 		prio[i], embs[i] = c.priority, c.embedding
 	}
 	for _, i := range DiversePick(prio, embs, k, 0.5) {
+		ids = append(ids, cands[i].id)
+	}
+	return ids
+}
+
+// coverageIDs is CoveragePick's choice of k candidates, by id.
+func coverageIDs(cands []candidate, labeled [][]float32, k int) []int64 {
+	embs := make([][]float32, len(cands))
+	for i, c := range cands {
+		embs[i] = c.embedding
+	}
+	var ids []int64
+	for _, i := range CoveragePick(embs, labeled, k, 1) {
 		ids = append(ids, cands[i].id)
 	}
 	return ids
