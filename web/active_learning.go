@@ -37,8 +37,12 @@ type ActiveLearningJSON struct {
 		PerLabel             map[string]*float64 `json:"per_label"`
 		AwaitingAdjudication int                 `json:"awaiting_adjudication"`
 	} `json:"agreement"`
-	Strategy     string  `json:"strategy"`
-	Threshold    float64 `json:"threshold"`
+	Strategy  string  `json:"strategy"`
+	Threshold float64 `json:"threshold"`
+	// Pick is how claims choose among the queued items: "priority",
+	// "diversity" (priority mixed with distance) or, while the served
+	// model is in its cold start, "coverage".
+	Pick         string  `json:"pick"`
 	DoubleReview bool    `json:"double_review"`
 	LeaseSeconds float64 `json:"lease_seconds"`
 	Feedback     int     `json:"feedback"`
@@ -91,6 +95,14 @@ func (s *Server) activeLearningJSON(st store.ReviewStats, now time.Time) ActiveL
 	}
 	out.Agreement.AwaitingAdjudication = st.ByState[store.StageAdjudication]
 	out.Strategy, out.Threshold = s.cfg.Review.Strategy, s.cfg.Review.Threshold
+	switch {
+	case s.cfg.Review.Diverse() && s.inColdStart():
+		out.Pick = "coverage"
+	case s.cfg.Review.Diverse():
+		out.Pick = "diversity"
+	default:
+		out.Pick = "priority"
+	}
 	out.DoubleReview, out.LeaseSeconds = s.cfg.Queue.DoubleReview, s.cfg.Queue.Lease.Seconds()
 	out.Feedback = st.Feedback
 	if !st.LastTrainingRun.IsZero() {

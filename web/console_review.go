@@ -108,7 +108,8 @@ func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewF
 	ctx := c.Request().Context()
 	ws := views.ReviewWorkspaceView{CSRF: u.CSRF, Filters: f}
 	items, err := s.store.ClaimReviewItems(ctx, store.ClaimRequest{Reviewer: u.Email, N: reviewClaimSize, Lease: s.cfg.Queue.Lease,
-		Diversity: s.cfg.Review.Diverse(), Topic: f.Topic, Reason: f.Reason, Source: f.Source})
+		Diversity: s.cfg.Review.Diverse(), Coverage: s.cfg.Review.Diverse() && s.inColdStart(),
+		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
 	if err != nil {
 		return ws, store.ReviewProgress{}, err
 	}

@@ -183,6 +183,7 @@ func (s *Server) claimReview(c echo.Context) error {
 	if req.Diversity != nil {
 		cr.Diversity = *req.Diversity
 	}
+	cr.Coverage = cr.Diversity && s.inColdStart()
 	if req.LeaseSeconds != nil {
 		cr.Lease = time.Duration(*req.LeaseSeconds) * time.Second
 		if cr.Lease <= 0 || cr.Lease > maxLease {
@@ -195,3 +196,7 @@ func (s *Server) claimReview(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, ClaimResponse{Reviewer: cr.Reviewer, Items: queueItemsJSON(items)})
 }
+
+// inColdStart reports whether the served model is in its cold start, when
+// diversity claims pick by coverage (store.ClaimRequest.Coverage).
+func (s *Server) inColdStart() bool { return s.coldStart != nil && s.coldStart() }

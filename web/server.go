@@ -81,6 +81,10 @@ type Deps struct {
 	// (relative ones are under DATA_DIR; finetune.Models.Path); nil
 	// refuses downloads of versions other than the built-in one.
 	ModelPath func(path string) string
+	// ColdStart reports whether the served model is in its cold start
+	// (classify.ColdStart), when diversity claims pick by coverage; nil:
+	// never.
+	ColdStart func() bool
 }
 
 // Server serves HTTP. Create it with New; it is safe for concurrent use.
@@ -92,6 +96,7 @@ type Server struct {
 	summarizer Summarizer
 	finetuner  Finetuner
 	modelPath  func(string) string
+	coldStart  func() bool
 	keyUsage   keyUsage // when each API key was last used, on this replica
 	metrics    *Metrics
 	assets     *static.Assets
@@ -117,7 +122,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, store: d.Store, encoder: d.Encoder, classifier: d.Classifier, summarizer: d.Summarizer, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
-		finetuner: d.Finetuner, modelPath: d.ModelPath,
+		finetuner: d.Finetuner, modelPath: d.ModelPath, coldStart: d.ColdStart,
 		echo: echo.New(), patterns: map[string]bool{}, keys: newConsoleKeys(d.Config.Console),
 		// The gzip middleware compresses every answer already; promhttp
 		// compressing too would send scrapers gzip inside gzip.

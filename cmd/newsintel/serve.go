@@ -131,6 +131,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		Summarizer: summarizer,
 		Finetuner:  finetuneStarter{background},
 		ModelPath:  models.Path,
+		ColdStart:  classifier.ColdStart,
 		Metrics:    metrics,
 		Assets:     assets,
 		Logger:     log,

@@ -92,6 +92,17 @@ func (s *Service) Model() *topic.Model { return s.model.Load() }
 // the model they started with; later ones get m.
 func (s *Service) SetModel(m *topic.Model) { s.model.Store(m) }
 
+// ColdStart reports whether the served model is in its cold start
+// (see ColdStart): trained on fewer than ColdStartPerTopic examples per
+// topic. A model without a training record is not.
+func (s *Service) ColdStart() bool {
+	m := s.model.Load()
+	if m == nil || m.Training == nil {
+		return false
+	}
+	return ColdStart(m.Training.Train+m.Training.Dev, len(m.Labels))
+}
+
 // ModelVersion names the served topic model, for readiness reports.
 func (s *Service) ModelVersion() string { return s.model.Load().ID() }
 
