@@ -6,8 +6,9 @@
 // fixed held-out dev split. Random sampling is the baseline.
 //
 // The strategies rank the pool as the product does: the priority of
-// classify.ReviewRule.Check, and for diversity the k-center mix of
-// store.ClaimReviewItems. `newsintel bench active-learning` drives it.
+// classify.ReviewRule.Check, and for diversity the pick of
+// store.ClaimReviewItems (coverage in the model's cold start, then the
+// k-center mix). `newsintel bench active-learning` drives it.
 package activelearn
 
 import (
@@ -174,7 +175,8 @@ func Run(ctx context.Context, d *Data, tr Trainer, cfg Config) (Curve, error) {
 		}
 		// The oracle: the picked rows join the labeled set with their
 		// gold labels, which Train reads from d.
-		picked, err := Pick(cfg.Strategy, m, d, unlabeled, cfg.Batch, cfg.Mix, rng)
+		r := Round{Unlabeled: unlabeled, Reviewed: labeled[cfg.SeedSize:], TrainedOn: len(labeled)}
+		picked, err := Pick(cfg.Strategy, m, d, r, cfg.Batch, cfg.Mix, rng)
 		if err != nil {
 			return curve, fmt.Errorf("activelearn: %s round %d: %w", cfg.Strategy, round, err)
 		}

@@ -145,7 +145,7 @@ func TestPickTakesTheMostUncertain(t *testing.T) {
 		t.Fatal(err)
 	}
 	unl := rowsUpTo(40, 400)
-	picked, err := Pick(LeastConfidence, m, d, unl, 10, 0.5, nil)
+	picked, err := Pick(LeastConfidence, m, d, Round{Unlabeled: unl, TrainedOn: 40}, 10, 0.5, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,22 +211,26 @@ func TestSummarizeCompareAndTables(t *testing.T) {
 		{Strategy: Margin, Seed: 1, Points: pts(0.5, 0.9, 0.93, 0.94, 0.95)},
 		{Strategy: Margin, Seed: 2, Points: pts(0.5, 0.8, 0.93, 0.94, 0.95)},
 		{Strategy: Entropy, Seed: 1, Points: pts(0.5, 0.5, 0.5, 0.5, 0.5)},
+		// Touches the target at 20 labels, dips, and holds it from 40.
+		{Strategy: LeastConfidence, Seed: 1, Points: pts(0.5, 0.91, 0.89, 0.92, 0.93)},
 	}
 	sums, err := Summarize(curves)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sums) != 3 || sums[0].Runs != 2 || math.Abs(sums[1].Accuracy[1]-0.85) > 1e-9 || sums[1].Min[1] != 0.8 || sums[1].Max[1] != 0.9 {
+	if len(sums) != 4 || sums[0].Runs != 2 || math.Abs(sums[1].Accuracy[1]-0.85) > 1e-9 || sums[1].Min[1] != 0.8 || sums[1].Max[1] != 0.9 {
 		t.Fatalf("summaries: %+v", sums)
 	}
 	c := Compare(sums, 0.95, 0.95) // target 0.9025
 	want := []CompRow{
-		{Strategy: Random, Labels: 50, Reached: true, Ratio: 1, Final: 0.91, FinalLabels: 50},
-		{Strategy: Margin, Labels: 30, Reached: true, Ratio: 0.6, Final: 0.95, FinalLabels: 50},
+		{Strategy: Random, Labels: 50, Reached: true, Ratio: 1, Stay: 50, StayReached: true, StayRatio: 1, Final: 0.91, FinalLabels: 50},
+		{Strategy: Margin, Labels: 30, Reached: true, Ratio: 0.6, Stay: 30, StayReached: true, StayRatio: 0.6, Final: 0.95, FinalLabels: 50},
 		{Strategy: Entropy, Final: 0.5, FinalLabels: 50},
+		{Strategy: LeastConfidence, Labels: 20, Reached: true, Ratio: 0.4, Stay: 40, StayReached: true, StayRatio: 0.8, Final: 0.93, FinalLabels: 50},
 	}
 	for i, r := range c.Rows {
 		if r.Strategy != want[i].Strategy || r.Labels != want[i].Labels || r.Reached != want[i].Reached ||
+			r.Stay != want[i].Stay || r.StayReached != want[i].StayReached || math.Abs(r.StayRatio-want[i].StayRatio) > 1e-9 ||
 			math.Abs(r.Ratio-want[i].Ratio) > 1e-9 || math.Abs(r.Final-want[i].Final) > 1e-9 {
 			t.Errorf("row %d: %+v, want %+v", i, r, want[i])
 		}
@@ -235,7 +239,8 @@ func TestSummarizeCompareAndTables(t *testing.T) {
 	if err := c.Markdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"| margin | 30 | 0.60 |", "| entropy | not reached | — |", "target 95% of it: 0.9025"} {
+	for _, s := range []string{"| margin | 30 | 0.60 | 30 | 0.60 |", "| entropy | not reached | — | below at the end | — |",
+		"| least_confidence | 20 | 0.40 | 40 | 0.80 |", "target 95% of it: 0.9025"} {
 		if !strings.Contains(b.String(), s) {
 			t.Errorf("comparison lacks %q:\n%s", s, b.String())
 		}
@@ -244,7 +249,7 @@ func TestSummarizeCompareAndTables(t *testing.T) {
 	if err := CurveMarkdown(&b, sums); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "| 20 | 0.6000 | 0.8500 | 0.5000 |") {
+	if !strings.Contains(b.String(), "| 20 | 0.6000 | 0.8500 | 0.5000 | 0.9100 |") {
 		t.Errorf("curve table:\n%s", b.String())
 	}
 

@@ -12,16 +12,33 @@ import (
 	"github.com/newsintel/newsintel/store"
 )
 
-// Pick chooses k rows of unlabeled for the next round. Random draws them
+// Round is what one round picks from.
+type Round struct {
+	// Unlabeled are the rows that may be picked.
+	Unlabeled []int
+	// Reviewed are the rows earlier rounds labeled, oldest first: the
+	// labeled review items a coverage claim counts as covered. The seed
+	// set is not among them, as a deployment's seed data is not in its
+	// review queue.
+	Reviewed []int
+	// TrainedOn is how many labeled rows the model learned from, for the
+	// cold-start rule (classify.ColdStart).
+	TrainedOn int
+}
+
+// Pick chooses k rows of r.Unlabeled for the next round. Random draws them
 // uniformly; the uncertainty strategies take the k of highest review
 // priority (classify.ReviewRule.Check, ties by row order, as the queue's
-// ORDER BY priority DESC, id); diversity takes the same candidate pool as
-// store.ClaimReviewItems and runs its k-center pick with mix as the
+// ORDER BY priority DESC, id); diversity makes the claim's own choice:
+// in the model's cold start, store.CoveragePick over the top
+// store.CoveragePool rows and the reviewed ones, else store.DiversePick
+// over the candidate pool of store.ClaimReviewItems with mix as the
 // weight of distance.
 //
 // Thresholds play no part: the simulation queues the whole pool, so a
 // batch is never short because too few predictions crossed one.
-func Pick(strategy string, m *topic.Model, d *Data, unlabeled []int, k int, mix float64, rng *rand.Rand) ([]int, error) {
+func Pick(strategy string, m *topic.Model, d *Data, r Round, k int, mix float64, rng *rand.Rand) ([]int, error) {
+	unlabeled := r.Unlabeled
 	k = min(k, len(unlabeled))
 	if strategy == Random {
 		perm := rng.Perm(len(unlabeled))
@@ -46,10 +63,14 @@ func Pick(strategy string, m *topic.Model, d *Data, unlabeled []int, k int, mix 
 		cands[i] = candidate{row: unlabeled[i], priority: prio, embedding: vecs[i]}
 	}
 	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.priority, a.priority) })
-	if !rule.Diverse() {
+	switch {
+	case !rule.Diverse():
 		return rowsOf(cands[:k]), nil
+	case classify.ColdStart(r.TrainedOn, len(d.Labels)):
+		return coverage(cands[:min(len(cands), store.CoveragePool)], d, r.Reviewed, k), nil
+	default:
+		return kCenter(cands[:min(len(cands), ClaimPool(k))], k, mix), nil
 	}
-	return kCenter(cands[:min(len(cands), ClaimPool(k))], k, mix), nil
 }
 
 // ClaimPool is how many of the top items store.ClaimReviewItems considers
@@ -80,6 +101,26 @@ func kCenter(cands []candidate, k int, mix float64) []int {
 		prio[i], embs[i] = c.priority, c.embedding
 	}
 	idx := store.DiversePick(prio, embs, k, mix)
+	out := make([]int, len(idx))
+	for i, j := range idx {
+		out[i] = cands[j].row
+	}
+	return out
+}
+
+// coverage picks rows with the cold-start claim's own pick
+// (store.CoveragePick), the reviewed rows as the labeled items, the most
+// recent store loads at most of them.
+func coverage(cands []candidate, d *Data, reviewed []int, k int) []int {
+	embs := make([][]float32, len(cands))
+	for i, c := range cands {
+		embs[i] = c.embedding
+	}
+	var labeled [][]float32
+	for _, r := range reviewed[max(0, len(reviewed)-store.CoverageLabeled):] {
+		labeled = append(labeled, d.Vecs[r])
+	}
+	idx := store.CoveragePick(embs, labeled, k, 1)
 	out := make([]int, len(idx))
 	for i, j := range idx {
 		out[i] = cands[j].row
