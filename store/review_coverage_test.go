@@ -152,3 +152,41 @@ func TestClaimForCoverage(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkCoveragePick is a coverage claim's pick at its bounds: the full
+// candidate pool and the labeled items it loads, 384-dimensional
+// embeddings (the encoder's), five items wanted (a console claim). The
+// baseline is the diversity claim's pick over its largest pool, 400.
+func BenchmarkCoveragePick(b *testing.B) {
+	for _, n := range []struct{ cands, labeled int }{{400, -1}, {500, 40}, {store.CoveragePool, 40}, {store.CoveragePool, store.CoverageLabeled}} {
+		name := fmt.Sprintf("coverage/cands=%d/labeled=%d", n.cands, n.labeled)
+		if n.labeled < 0 {
+			name = fmt.Sprintf("diversity/cands=%d", n.cands)
+		}
+		b.Run(name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			vec := func() []float32 {
+				v := make([]float32, 384)
+				for i := range v {
+					v[i] = float32(rng.NormFloat64())
+				}
+				return v
+			}
+			cands, labeled := make([][]float32, n.cands), make([][]float32, max(n.labeled, 0))
+			prio := make([]float64, n.cands)
+			for i := range cands {
+				cands[i], prio[i] = vec(), 1-float64(i)/float64(n.cands)
+			}
+			for i := range labeled {
+				labeled[i] = vec()
+			}
+			for b.Loop() {
+				if n.labeled < 0 {
+					store.DiversePick(prio, cands, 5, 0.5)
+				} else {
+					store.CoveragePick(cands, labeled, 5, 1)
+				}
+			}
+		})
+	}
+}
