@@ -73,19 +73,11 @@ func (db *DB) ClaimReviewItems(ctx context.Context, req ClaimRequest) ([]QueueIt
 		}
 		ids := held
 		if need := req.N - len(held); need > 0 {
-			cands, err := db.claimCandidates(ctx, tx, req, now, need)
+			picked, err := db.claimPick(ctx, tx, req, now, need)
 			if err != nil {
 				return err
 			}
-			if req.Coverage {
-				labeled, err := db.labeledEmbeddings(ctx, tx)
-				if err != nil {
-					return err
-				}
-				ids = append(ids, coverageIDs(cands, labeled, need)...)
-			} else {
-				ids = append(ids, pick(cands, need, req.Diversity)...)
-			}
+			ids = append(ids, picked...)
 		}
 		for _, id := range ids {
 			res, err := tx.ExecContext(ctx, db.rebind(`UPDATE review_items
@@ -177,22 +169,129 @@ type candidate struct {
 	embedding []float32
 }
 
-// claimCandidates returns the top open items the reviewer may take: need
-// of them, or a wider pool when picking for diversity.
-func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, req ClaimRequest, now time.Time, need int) ([]candidate, error) {
-	pool := need
-	switch {
-	case req.Coverage:
-		pool = CoveragePool
-	case req.Diversity:
-		pool = min(max(4*need, 32), 400)
+// claimAttempts bounds how often a diversity or coverage claim on
+// Postgres picks again for items another claimer locked meanwhile.
+const claimAttempts = 4
+
+// claimPick returns the ids of up to need open items for the claim,
+// locked on Postgres. A priority claim locks the top need with SKIP
+// LOCKED. A diversity or coverage claim picks among a wider pool: locking
+// all of it would leave concurrent claimers nothing, so it reads the pool
+// unlocked, locks only its picks (SKIP LOCKED), and picks again, without
+// them, for those another claimer holds; still short after
+// claimAttempts, it takes the top of the free items.
+func (db *DB) claimPick(ctx context.Context, tx *sql.Tx, req ClaimRequest, now time.Time, need int) ([]int64, error) {
+	if !req.Diversity && !req.Coverage {
+		cands, err := db.claimCandidates(ctx, tx, req, now, need, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		return pick(cands, need, false), nil
 	}
+	pool := min(max(4*need, 32), 400)
+	var labeled [][]float32
+	if req.Coverage {
+		pool = CoveragePool
+		var err error
+		if labeled, err = db.labeledEmbeddings(ctx, tx); err != nil {
+			return nil, err
+		}
+	}
+	var ids []int64
+	tried := map[int64]bool{}
+	for attempt := 0; attempt < claimAttempts && len(ids) < need; attempt++ {
+		cands, err := db.claimCandidates(ctx, tx, req, now, pool, tried, false)
+		if err != nil {
+			return nil, err
+		}
+		if len(cands) == 0 {
+			break
+		}
+		var picked []int64
+		if req.Coverage {
+			picked = coverageIDs(cands, labeled, need-len(ids))
+		} else {
+			picked = pick(cands, need-len(ids), true)
+		}
+		for _, id := range picked {
+			tried[id] = true
+		}
+		locked, err := db.lockOpen(ctx, tx, req, now, picked)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, locked...)
+	}
+	if short := need - len(ids); short > 0 {
+		// Contended to the end: take the top of what is free, as a
+		// priority claim would, rather than hand out less than is open.
+		cands, err := db.claimCandidates(ctx, tx, req, now, short, tried, true)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, pick(cands, short, false)...)
+	}
+	return ids, nil
+}
+
+// lockOpen locks those of ids that are still open and not locked by
+// another claimer (SKIP LOCKED), in the order given; on SQLite, whose
+// writer lock the claim holds, that is all of them that are open.
+func (db *DB) lockOpen(ctx context.Context, tx *sql.Tx, req ClaimRequest, now time.Time, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	args := []any{now, req.Stage}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT ri.id FROM review_items ri
+		WHERE `+openClause+` AND ri.stage = ? AND ri.id IN (`+marks+`)`+db.lockClause()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("lock picks: %w", err)
+	}
+	defer rows.Close()
+	open := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("lock picks: %w", err)
+		}
+		open[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lock picks: %w", err)
+	}
+	var out []int64
+	for _, id := range ids {
+		if open[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// claimCandidates returns up to pool of the top open items the reviewer
+// may take, leaving out those in skip; lock locks them (SKIP LOCKED).
+func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, req ClaimRequest, now time.Time, pool int, skip map[int64]bool, lock bool) ([]candidate, error) {
 	narrow, args := req.narrowing()
+	if len(skip) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(skip)), ",")
+		narrow += ` AND ri.id NOT IN (` + marks + `)`
+		for id := range skip {
+			args = append(args, id)
+		}
+	}
+	lockClause := ""
+	if lock {
+		lockClause = db.lockClause()
+	}
 	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT ri.id, ri.priority, ri.embedding FROM review_items ri
 		WHERE `+openClause+` AND ri.stage = ?
 		AND NOT EXISTS (SELECT 1 FROM review_actions ra
 			WHERE ra.review_item_id = ri.id AND ra.reviewer = ? AND ra.undone_at IS NULL)`+narrow+`
-		ORDER BY ri.priority DESC, ri.id LIMIT ?`+db.lockClause()), append(append([]any{now, req.Stage, req.Reviewer}, args...), pool)...)
+		ORDER BY ri.priority DESC, ri.id LIMIT ?`+lockClause), append(append([]any{now, req.Stage, req.Reviewer}, args...), pool)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim candidates: %w", err)
 	}

@@ -28,6 +28,10 @@ func seedQueue(t *testing.T, db *store.DB, n, required int) []int64 {
 		c.Review.Uncertainty = float64(i) / float64(n)
 		c.Review.RequiredReviews = required
 		c.Review.Reason = []string{"least_confidence", "margin"}[i%2]
+		// Five directions, so diversity and coverage claims have regions
+		// to pick between.
+		c.Review.Embedding = make([]float32, 8)
+		c.Review.Embedding[i%5], c.Review.Embedding[5+i%3] = 1, 0.1*float32(i)
 		cs = append(cs, c)
 	}
 	if _, err := db.RecordClassifications(ctx, cs); err != nil {
@@ -153,6 +157,17 @@ func TestReviewQueueFiltersAndPages(t *testing.T) {
 }
 
 func TestClaimIsExclusiveUnderConcurrency(t *testing.T) {
+	modes := []struct {
+		name                string
+		diversity, coverage bool
+	}{{"priority", false, false}, {"diversity", true, false}, {"coverage", true, true}}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) { testClaimIsExclusive(t, mode.diversity, mode.coverage) })
+	}
+}
+
+// testClaimIsExclusive races 8 claimers of 3 items each over 20 items.
+func testClaimIsExclusive(t *testing.T, diversity, coverage bool) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ids := seedQueue(t, db, 20, 1)
 		const claimers, each = 8, 3
@@ -165,7 +180,8 @@ func TestClaimIsExclusiveUnderConcurrency(t *testing.T) {
 		for c := range claimers {
 			wg.Go(func() {
 				reviewer := fmt.Sprintf("r%d@example.com", c)
-				items, err := db.ClaimReviewItems(context.Background(), store.ClaimRequest{Reviewer: reviewer, N: each, Lease: time.Minute})
+				items, err := db.ClaimReviewItems(context.Background(), store.ClaimRequest{Reviewer: reviewer, N: each, Lease: time.Minute,
+					Diversity: diversity, Coverage: coverage})
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
