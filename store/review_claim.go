@@ -169,6 +169,17 @@ type candidate struct {
 	embedding []float32
 }
 
+// DiversityMix is the diversity claim's weight on distance against
+// priority in DiversePick. With w, a near-duplicate of an item already
+// picked loses to a distinct item unless it is more uncertain by over
+// w/(1-w). In bench active-learning (AG News, 8-label seed, batches of 4,
+// 10 seeds) 0.25 reached 95% of full-data accuracy at 56 labels, 0.35 at
+// 68 and 0.5 at 72; but at 0.25 a near-duplicate that is more uncertain
+// by a third outranks a distinct article, the run of near-duplicates
+// diversity exists to prevent, and 0.35 against 0.5 is a batch, within
+// the noise. It stays at 0.5.
+const DiversityMix = 0.5
+
 // claimAttempts bounds how often a diversity or coverage claim on
 // Postgres picks again for items another claimer locked meanwhile.
 const claimAttempts = 4
@@ -312,7 +323,7 @@ func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, req ClaimRequest,
 }
 
 // pick chooses k candidates (already in priority order): the top k, or
-// for diversity DiversePick's choice with an even mix.
+// for diversity DiversePick's choice with DiversityMix.
 func pick(cands []candidate, k int, diversity bool) []int64 {
 	k = min(k, len(cands))
 	ids := make([]int64, 0, k)
@@ -327,7 +338,7 @@ func pick(cands []candidate, k int, diversity bool) []int64 {
 	for i, c := range cands {
 		prio[i], embs[i] = c.priority, c.embedding
 	}
-	for _, i := range DiversePick(prio, embs, k, 0.5) {
+	for _, i := range DiversePick(prio, embs, k, DiversityMix) {
 		ids = append(ids, cands[i].id)
 	}
 	return ids

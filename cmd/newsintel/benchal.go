@@ -12,6 +12,7 @@ import (
 
 	"github.com/newsintel/newsintel/inference/activelearn"
 	"github.com/newsintel/newsintel/inference/topic"
+	"github.com/newsintel/newsintel/store"
 )
 
 // benchActiveLearning is `newsintel bench active-learning`: it simulates
@@ -32,7 +33,7 @@ func benchActiveLearning(ctx context.Context, args []string, getenv func(string)
 	targets := fs.String("target", "0.95", "comma-separated targets, as fractions of the full-data accuracy")
 	variants := fs.String("variants", topic.VariantLR, "topic.Train variants of every round (lr: the embedding head; the fine-tune trains lr+hash, which costs ~100x per round)")
 	hashBits := fs.Int("hash-bits", 0, "log2 of the hashed word buckets (default: topic.Train's 18)")
-	mix := fs.Float64("mix", 0.5, "diversity's weight on distance against priority (the claim uses 0.5)")
+	mix := fs.Float64("mix", store.DiversityMix, "diversity's weight on distance against priority (the claim's store.DiversityMix)")
 	cacheDir := fs.String("cache-dir", "", "embedding cache folder (default: $DATA_DIR/cache/embeddings; 'off' disables it)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)

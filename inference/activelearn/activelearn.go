@@ -20,6 +20,7 @@ import (
 
 	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/topic"
+	"github.com/newsintel/newsintel/store"
 )
 
 // Strategies. The uncertainty ones and diversity are the review
@@ -97,8 +98,8 @@ type Config struct {
 	Strategy      string
 	// Seed draws the seed set and random sampling's picks.
 	Seed uint64
-	// Mix is diversity's weight on distance against priority: 0.5, as
-	// store.ClaimReviewItems.
+	// Mix is diversity's weight on distance against priority:
+	// store.DiversityMix, as store.ClaimReviewItems, when 0.
 	Mix float64
 	// Progress, when set, is told after each round.
 	Progress func(round, rounds int)
@@ -135,7 +136,7 @@ func Run(ctx context.Context, d *Data, tr Trainer, cfg Config) (Curve, error) {
 		return Curve{}, errors.New("activelearn: no dev rows")
 	}
 	if cfg.Mix == 0 {
-		cfg.Mix = 0.5
+		cfg.Mix = store.DiversityMix
 	}
 	labeled := seedSet(d, cfg.Pool, cfg.SeedSize, cfg.Seed)
 	if len(labeled) < cfg.SeedSize {
