@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/newsintel/newsintel/inference/activelearn"
+	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/topic"
 	"github.com/newsintel/newsintel/store"
 )
@@ -29,11 +30,13 @@ func benchActiveLearning(ctx context.Context, args []string, getenv func(string)
 	rounds := fs.Int("rounds", 12, "rounds after the seed set")
 	strategies := fs.String("strategies", strings.Join(activelearn.Strategies(), ","), "comma-separated strategies (random is always run, as the baseline)")
 	seeds := fs.Int("seeds", 3, "runs per strategy, each from its own seed set; curves are averaged")
+	firstSeed := fs.Int("first-seed", 1, "number of the first seed (runs use seeds first-seed … first-seed+seeds-1), to check a finding on seeds it was not tuned on")
 	devFraction := fs.Float64("dev-fraction", 0.1, "share of each topic held out to measure accuracy")
 	targets := fs.String("target", "0.95", "comma-separated targets, as fractions of the full-data accuracy")
 	variants := fs.String("variants", topic.VariantLR, "topic.Train variants of every round (lr: the embedding head; the fine-tune trains lr+hash, which costs ~100x per round)")
 	hashBits := fs.Int("hash-bits", 0, "log2 of the hashed word buckets (default: topic.Train's 18)")
 	mix := fs.Float64("mix", store.DiversityMix, "diversity's weight on distance against priority (the claim's store.DiversityMix)")
+	coldStart := fs.Int("cold-start", classify.ColdStartPerTopic, "labels per topic below which diversity picks by coverage (the product's classify.ColdStartPerTopic)")
 	cacheDir := fs.String("cache-dir", "", "embedding cache folder (default: $DATA_DIR/cache/embeddings; 'off' disables it)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -56,9 +59,9 @@ func benchActiveLearning(ctx context.Context, args []string, getenv func(string)
 		}
 		fractions = append(fractions, v)
 	}
-	if fs.NArg() > 0 || *seeds < 1 || *rounds < 1 || *batch < 1 || *mix < 0 || *mix > 1 {
+	if fs.NArg() > 0 || *seeds < 1 || *firstSeed < 1 || *rounds < 1 || *batch < 1 || *mix < 0 || *mix > 1 || *coldStart < 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: bench active-learning takes flags only; --seeds, --rounds and --batch ≥ 1, --mix in [0, 1]", errUsage)
+		return fmt.Errorf("%w: bench active-learning takes flags only; --seeds, --first-seed, --rounds and --batch ≥ 1, --mix in [0, 1], --cold-start ≥ 0", errUsage)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -101,10 +104,10 @@ func benchActiveLearning(ctx context.Context, args []string, getenv func(string)
 
 	var curves []activelearn.Curve
 	for _, s := range strats {
-		for seed := 1; seed <= *seeds; seed++ {
+		for seed := *firstSeed; seed < *firstSeed+*seeds; seed++ {
 			bar := newProgress(stderr, fmt.Sprintf("%-16s seed %d", s, seed))
 			c, err := activelearn.Run(ctx, d, tr, activelearn.Config{Pool: pool, Dev: dev, SeedSize: *seedSize,
-				Batch: *batch, Rounds: *rounds, Strategy: s, Seed: uint64(seed), Mix: *mix,
+				Batch: *batch, Rounds: *rounds, Strategy: s, Seed: uint64(seed), Mix: *mix, ColdStartPerTopic: *coldStart,
 				Progress: func(r, n int) { bar.Update(r, n) }})
 			bar.Done()
 			if err != nil {
@@ -117,8 +120,8 @@ func benchActiveLearning(ctx context.Context, args []string, getenv func(string)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Active learning on AG News: %d-label seed set, batches of %d, %d rounds, %d seeds, %s, mix %g, dev %d texts.\n",
-		*seedSize, *batch, *rounds, *seeds, *variants, *mix, len(dev))
+	fmt.Fprintf(stdout, "Active learning on AG News: %d-label seed set, batches of %d, %d rounds, %d seeds (%d–%d), %s, mix %g, cold start below %d per topic, dev %d texts.\n",
+		*seedSize, *batch, *rounds, *seeds, *firstSeed, *firstSeed+*seeds-1, *variants, *mix, *coldStart, len(dev))
 	for _, f := range fractions {
 		fmt.Fprintln(stdout)
 		if err := activelearn.Compare(sums, fullPt.Accuracy, f).Markdown(stdout); err != nil {

@@ -17,6 +17,8 @@ func TestBenchActiveLearningUsage(t *testing.T) {
 		{"bench", "active-learning", "--strategies", "margin,oracle"},
 		{"bench", "active-learning", "--target", "1.5"},
 		{"bench", "active-learning", "--seeds", "0"},
+		{"bench", "active-learning", "--first-seed", "0"},
+		{"bench", "active-learning", "--cold-start", "-1"},
 		{"bench", "active-learning", "extra"},
 		{"bench", "nothing"},
 	} {

@@ -101,6 +101,9 @@ type Config struct {
 	// Mix is diversity's weight on distance against priority:
 	// store.DiversityMix, as store.ClaimReviewItems, when 0.
 	Mix float64
+	// ColdStartPerTopic bounds the cold start, in which diversity picks
+	// by coverage: classify.ColdStartPerTopic, as the product, when 0.
+	ColdStartPerTopic int
 	// Progress, when set, is told after each round.
 	Progress func(round, rounds int)
 }
@@ -137,6 +140,9 @@ func Run(ctx context.Context, d *Data, tr Trainer, cfg Config) (Curve, error) {
 	}
 	if cfg.Mix == 0 {
 		cfg.Mix = store.DiversityMix
+	}
+	if cfg.ColdStartPerTopic == 0 {
+		cfg.ColdStartPerTopic = classify.ColdStartPerTopic
 	}
 	labeled := seedSet(d, cfg.Pool, cfg.SeedSize, cfg.Seed)
 	if len(labeled) < cfg.SeedSize {
@@ -176,7 +182,9 @@ func Run(ctx context.Context, d *Data, tr Trainer, cfg Config) (Curve, error) {
 		}
 		// The oracle: the picked rows join the labeled set with their
 		// gold labels, which Train reads from d.
-		r := Round{Unlabeled: unlabeled, Reviewed: labeled[cfg.SeedSize:], TrainedOn: len(labeled)}
+		// classify.ColdStart's rule, with the bound of cfg.
+		cold := len(labeled) < cfg.ColdStartPerTopic*len(d.Labels)
+		r := Round{Unlabeled: unlabeled, Reviewed: labeled[cfg.SeedSize:], ColdStart: cold}
 		picked, err := Pick(cfg.Strategy, m, d, r, cfg.Batch, cfg.Mix, rng)
 		if err != nil {
 			return curve, fmt.Errorf("activelearn: %s round %d: %w", cfg.Strategy, round, err)

@@ -145,7 +145,7 @@ func TestPickTakesTheMostUncertain(t *testing.T) {
 		t.Fatal(err)
 	}
 	unl := rowsUpTo(40, 400)
-	picked, err := Pick(LeastConfidence, m, d, Round{Unlabeled: unl, TrainedOn: 40}, 10, 0.5, nil)
+	picked, err := Pick(LeastConfidence, m, d, Round{Unlabeled: unl}, 10, 0.5, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,5 +270,65 @@ func TestDataEmbedsOnlyKnownTexts(t *testing.T) {
 	}
 	if _, err := NewData([]string{"a"}, d.Examples[:1], d.Vecs[:1]); err == nil && d.Examples[0].Label != "a" {
 		t.Error("an unknown label was accepted")
+	}
+}
+
+// Diversity picks by coverage in the model's cold start and by the
+// k-center mix after it, as the claim does.
+func TestPickFollowsColdStart(t *testing.T) {
+	d := synthetic(t, 400)
+	m, err := lrOnly.Train(context.Background(), d, rowsUpTo(0, 12))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unl := rowsUpTo(12, 400)
+	cold, err := Pick(Diversity, m, d, Round{Unlabeled: unl, ColdStart: true}, 6, 0.5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, err := Pick(Diversity, m, d, Round{Unlabeled: unl}, 6, 0.5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cold) != 6 || len(warm) != 6 || slices.Equal(cold, warm) {
+		t.Fatalf("cold start %v and after it %v: want 6 picks each, made differently", cold, warm)
+	}
+	// After the cold start the picks come from the claim's candidate pool,
+	// the most uncertain rows; coverage ranges over the whole queue.
+	margin, err := Pick(Margin, m, d, Round{Unlabeled: unl}, ClaimPool(6), 0.5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range warm {
+		if !slices.Contains(margin, r) {
+			t.Errorf("k-center pick %d is outside the top %d by margin", r, ClaimPool(6))
+		}
+	}
+	outside := 0
+	for _, r := range cold {
+		if !slices.Contains(margin, r) {
+			outside++
+		}
+	}
+	if outside == 0 {
+		t.Errorf("coverage picks %v all come from the top by margin", cold)
+	}
+}
+
+// Config.ColdStartPerTopic sets where diversity stops picking by coverage.
+func TestRunColdStartBound(t *testing.T) {
+	d := synthetic(t, 600)
+	cfg := Config{Pool: rowsUpTo(0, 400), Dev: rowsUpTo(400, 600), SeedSize: 8, Batch: 8, Rounds: 3, Strategy: Diversity, Seed: 1}
+	var curves [][]Point
+	for _, bound := range []int{1, 100} {
+		cfg.ColdStartPerTopic = bound
+		c, err := Run(context.Background(), d, lrOnly, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		curves = append(curves, c.Points)
+	}
+	if slices.Equal(curves[0], curves[1]) {
+		t.Errorf("never and always in the cold start gave the same curve: %+v", curves[0])
 	}
 }

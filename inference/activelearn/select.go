@@ -21,9 +21,10 @@ type Round struct {
 	// set is not among them, as a deployment's seed data is not in its
 	// review queue.
 	Reviewed []int
-	// TrainedOn is how many labeled rows the model learned from, for the
-	// cold-start rule (classify.ColdStart).
-	TrainedOn int
+	// ColdStart: the model learned from too few labeled rows for its
+	// uncertainty to guide the pick (classify.ColdStart), so diversity
+	// picks by coverage.
+	ColdStart bool
 }
 
 // Pick chooses k rows of r.Unlabeled for the next round. Random draws them
@@ -66,7 +67,7 @@ func Pick(strategy string, m *topic.Model, d *Data, r Round, k int, mix float64,
 	switch {
 	case !rule.Diverse():
 		return rowsOf(cands[:k]), nil
-	case classify.ColdStart(r.TrainedOn, len(d.Labels)):
+	case r.ColdStart:
 		return coverage(cands[:min(len(cands), store.CoveragePool)], d, r.Reviewed, k), nil
 	default:
 		return kCenter(cands[:min(len(cands), ClaimPool(k))], k, mix), nil
