@@ -15,8 +15,9 @@ func TestServiceColdStart(t *testing.T) {
 	}{
 		{"no training record (built-in)", nil, false},
 		{"a seed set of 8", &topic.Training{Train: 4, Dev: 4}, true},
-		{"one short of 8 per topic", &topic.Training{Train: 28, Dev: 3}, true},
-		{"8 per topic", &topic.Training{Train: 28, Dev: 4}, false},
+		{"8 per topic", &topic.Training{Train: 28, Dev: 4}, true},
+		{"one short of 16 per topic", &topic.Training{Train: 57, Dev: 6}, true},
+		{"16 per topic", &topic.Training{Train: 58, Dev: 6}, false},
 		{"the full data", &topic.Training{Train: 15952, Dev: 1773}, false},
 	}
 	for _, tt := range tests {
