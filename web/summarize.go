@@ -34,6 +34,7 @@ type SummarizeResponse struct {
 	Summary          string               `json:"summary"`
 	Sentences        []summarize.Selected `json:"sentences"`
 	ArticleSentences int                  `json:"article_sentences"`
+	WholeText        bool                 `json:"whole_text"`
 	ModelVersion     string               `json:"model_version"`
 	RequestID        string               `json:"request_id"`
 }
@@ -56,6 +57,6 @@ func (s *Server) summarizeArticle(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, SummarizeResponse{
 		Summary: sum.Text, Sentences: sentences, ArticleSentences: sum.ArticleSentences,
-		ModelVersion: sum.Version, RequestID: RequestID(ctx),
+		WholeText: sum.WholeText, ModelVersion: sum.Version, RequestID: RequestID(ctx),
 	})
 }

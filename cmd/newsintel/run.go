@@ -35,8 +35,9 @@ Commands:
   pull-artifacts    fetch, verify and unpack an archive into DATA_DIR and
                     register its version (inactive): --label TAG [--from URL]
                     or --file FILE
-  train-summarizer  fit the summary sentence scorer on BBC News Summary:
-                    --out FILE [--data FILE.jsonl] [--lexical]
+  train-summarizer  fit the summary sentence scorer on the summary corpora
+                    (default: BBC News Summary and CNN highlights):
+                    --out FILE [--data [NAME=]FILE.jsonl ...] [--lexical]
   eval              evaluate a topic model: --model DIR|default --data FILE [--json]
   bench serve       measure the running server: classification serial and
                     concurrent (p50/p95/p99), summary latency, RSS
@@ -45,8 +46,9 @@ Commands:
                     each strategy needs to reach 95% of the full-data accuracy,
                     against random sampling: [--data DIR] [--seed-size 40]
                     [--batch 40] [--rounds N] [--strategies LIST] [--seeds 3]
-  eval-summaries    ROUGE of the summarizer against Lead-3 and TextRank:
-                    --data FILE.jsonl (fields article, summary) [--held-out] [--json]
+  eval-summaries    ROUGE of the summarizer against Lead-3, TextRank and the
+                    oracle, per corpus: [--data [NAME=]FILE.jsonl ...] [--held-out]
+                    [--cross] [--sentences N] [--json]
   taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
   user ...          console accounts: add, list, passwd, disable, enable, role
                     (see: newsintel user)

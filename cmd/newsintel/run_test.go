@@ -241,6 +241,17 @@ func TestServe(t *testing.T) {
 			if err := json.Unmarshal(body, &sum); res.StatusCode != 200 || err != nil || len(sum.Sentences) != 2 || sum.Summary == "" {
 				t.Fatalf("/summarize: %d %s", res.StatusCode, body)
 			}
+			// A two-sentence article is not its own summary.
+			res, body = post(t, s.URL+"/summarize", `{"text":"The central bank held interest rates at 4% on Thursday. Officials said inflation was easing."}`, auth)
+			var short struct {
+				Sentences []struct {
+					Index int `json:"index"`
+				} `json:"sentences"`
+				WholeText *bool `json:"whole_text"`
+			}
+			if err := json.Unmarshal(body, &short); res.StatusCode != 200 || err != nil || len(short.Sentences) != 1 || short.WholeText == nil || *short.WholeText {
+				t.Fatalf("/summarize of a short article: %d %s", res.StatusCode, body)
+			}
 			if res, _ := get(t, s.URL+"/metrics", nil); res.StatusCode != 401 {
 				t.Fatalf("/metrics without key: %d", res.StatusCode)
 			}

@@ -5,26 +5,25 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/newsintel/newsintel/inference/summarize"
 )
 
 // trainSummarizer is `newsintel train-summarizer`: it fits the summary
-// sentence scorer on the training part of BBC News Summary and reports
-// ROUGE on the held-out part. It is the recipe of the committed scorers:
+// sentence scorer on the training parts of the summary corpora (by
+// default BBC News Summary and CNN highlights) and reports ROUGE on each
+// held-out part. It is the recipe of the committed scorer:
 //
-//	newsintel train-summarizer --out inference/summarize/scorer.json
-//	newsintel train-summarizer --lexical --out inference/summarize/scorer_lexical.json
+//	newsintel train-summarizer --lexical --out inference/summarize/scorer.json
 func trainSummarizer(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train-summarizer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", filepath.Join("..", "shared", "data", "bbc_news_summary", "bbc_news_summary.jsonl"),
-		"JSON lines with id, title, article and an extractive summary")
+	var data corpusFlags
+	fs.Var(&data, "data", "[NAME=]FILE.jsonl with id, article, summary (and optionally title); repeat for several corpora (default: "+strings.Join(defaultCorpora, ", ")+")")
 	out := fs.String("out", "", "write the scorer here")
 	lexical := fs.Bool("lexical", false, "train without embedding features (no encoder needed when serving)")
-	limit := fs.Int("limit", 0, "use only the first N articles, for a quick run")
+	limit := fs.Int("limit", 0, "use only the first N articles of each corpus, for a quick run")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -36,30 +35,30 @@ func trainSummarizer(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	arts, err := summarize.ReadArticlesFile(*data)
+	corpora, err := readCorpora(data)
 	if err != nil {
 		return err
 	}
-	if *limit > 0 && *limit < len(arts) {
-		arts = arts[:*limit]
-	}
-	var train, held []summarize.Article
-	for _, a := range arts {
-		if summarize.HeldOut(a.ID) {
-			held = append(held, a)
-		} else {
-			train = append(train, a)
+	var train, held []summarize.Corpus
+	for _, c := range corpora {
+		if *limit > 0 && *limit < len(c.Articles) {
+			c.Articles = c.Articles[:*limit]
 		}
+		tr, he := splitHeldOut(c)
+		train, held = append(train, tr), append(held, he)
+		fmt.Fprintf(stderr, "%s: %d articles: %d to train on, %d held out\n", c.Name, len(c.Articles), len(tr.Articles), len(he.Articles))
 	}
-	fmt.Fprintf(stderr, "%d articles: %d to train on, %d held out\n", len(arts), len(train), len(held))
 
-	cache, done, err := trainingEmbedder(ctx, cfg, "", stderr)
-	if err != nil {
-		return err
+	var emb summarize.Embedder
+	if !*lexical {
+		cache, done, err := trainingEmbedder(ctx, cfg, "", stderr)
+		if err != nil {
+			return err
+		}
+		defer done()
+		emb = cache
 	}
-	defer done()
-
-	scorer, err := summarize.TrainOnArticles(ctx, cache, train, summarize.ArticleTrainOptions{
+	scorer, err := summarize.TrainOnCorpora(ctx, emb, train, summarize.ArticleTrainOptions{
 		Lexical: *lexical, Log: stderr,
 		Command: "GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./cmd/newsintel train-summarizer " + strings.Join(args, " "),
 	})
@@ -74,19 +73,19 @@ func trainSummarizer(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %s\n", *out)
-	if len(held) == 0 {
-		return nil
-	}
-	var methods []summarize.Method
-	for _, l := range []summarize.Length{{MaxSentences: 3}, {Ratio: 0.4}} {
-		methods = append(methods, summarize.Lead{Length: l}, summarize.TextRank{Length: l}, summarize.Learned{Scorer: scorer, Length: l})
-	}
-	bar := newProgress(stderr, "held-out ROUGE")
-	rep, err := summarize.EvaluateWith(ctx, cache, held, summarize.EvalOptions{Progress: bar.Update}, methods...)
-	bar.Done()
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "held-out evaluation of scorer %s\n", scorer.Version)
-	return rep.WriteTable(stdout)
+	for _, h := range held {
+		if len(h.Articles) == 0 {
+			continue
+		}
+		rep, err := evalCorpus(ctx, emb, h, scorer, 3, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\n%s, held out:\n", h.Name)
+		if err := rep.WriteTableVs(stdout, "lead-3"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -14,7 +14,8 @@ const MaxTextBytes = 200_000
 
 // Request asks for the summary of one article. At most one of
 // MaxSentences, Ratio and MaxWords may be set; with none, the summary has
-// DefaultSentences sentences.
+// up to DefaultSentences sentences within DefaultMaxWords words
+// (DefaultLength).
 type Request struct {
 	Text  string `json:"text"`
 	Title string `json:"title,omitempty"`
@@ -28,9 +29,14 @@ type Request struct {
 	MaxWords int `json:"max_words,omitempty"`
 }
 
-// Length returns the request's length controls.
+// Length returns the request's length controls, DefaultLength if it has
+// none.
 func (r Request) Length() Length {
-	return Length{MaxSentences: r.MaxSentences, Ratio: r.Ratio, MaxWords: r.MaxWords}
+	l := Length{MaxSentences: r.MaxSentences, Ratio: r.Ratio, MaxWords: r.MaxWords}
+	if l == (Length{}) {
+		return DefaultLength
+	}
+	return l
 }
 
 // Selected is one sentence of a summary.
@@ -55,6 +61,10 @@ type Summary struct {
 	Sentences []Selected `json:"sentences"`
 	// ArticleSentences is how many sentences the article was split into.
 	ArticleSentences int `json:"article_sentences"`
+	// WholeText reports that the summary is the whole article: it has
+	// one sentence worth summarising, or the request asked for all of
+	// them (ratio 1).
+	WholeText bool `json:"whole_text"`
 	// Version names the method, scorer and encoder that made the summary.
 	Version string `json:"version"`
 }
@@ -123,20 +133,15 @@ type Summarizer struct {
 	cascade Learned // Shortlist, Stage1 and EmbedWords
 }
 
-// New returns a Summarizer using emb for embeddings and the default
-// scorer, as a cascade: the lexical scorer shortlists DefaultShortlist
-// sentences, which alone are embedded. modelID names the encoder in
-// Summary.Version.
+// New returns a Summarizer with the default scorer. The default scorer
+// is lexical and never calls emb; an embedding scorer (NewWithScorer)
+// does, and modelID names its encoder in Summary.Version.
 func New(emb Embedder, modelID string) (*Summarizer, error) {
 	s, err := DefaultScorer()
 	if err != nil {
 		return nil, err
 	}
-	lex, err := LexicalScorer()
-	if err != nil {
-		return nil, err
-	}
-	return NewWithScorer(emb, modelID, s).WithShortlist(DefaultShortlist, lex), nil
+	return NewWithScorer(emb, modelID, s), nil
 }
 
 // NewWithScorer is New with a given scorer and no shortlist: every
@@ -164,6 +169,9 @@ func (s *Summarizer) Version() string {
 		return fmt.Sprintf("learned-mmr/2 shortlist=%d embed_words=%d stage1=%s scorer=%s encoder=%s",
 			c.Shortlist, c.EmbedWords, c.Stage1.Version, s.scorer.Version, s.modelID)
 	}
+	if s.scorer.Lexical {
+		return "learned/3 scorer=" + s.scorer.Version
+	}
 	return "learned-mmr/1 scorer=" + s.scorer.Version + " encoder=" + s.modelID
 }
 
@@ -186,6 +194,7 @@ func (s *Summarizer) Summarize(ctx context.Context, req Request) (Summary, error
 	if err != nil {
 		return Summary{}, fmt.Errorf("summarize: %w", err)
 	}
+	sel, scores, sum.WholeText = notWholeText(d, sel, scores, req.Ratio == 1)
 	texts := make([]string, len(sel))
 	for k, i := range sel {
 		st := d.Sentences[i]
@@ -194,4 +203,31 @@ func (s *Summarizer) Summarize(ctx context.Context, req Request) (Summary, error
 	}
 	sum.Text = strings.Join(texts, " ")
 	return sum, nil
+}
+
+// notWholeText keeps a short article from coming back word for word as
+// its own summary: when the selection is every candidate sentence of an
+// article that has more than one, only the best-scored sentence is kept
+// (in news, usually the lead), unless all were asked for (ratio 1). It
+// reports whether the summary is still the whole article.
+func notWholeText(d *Document, sel []int, scores []float64, all bool) ([]int, []float64, bool) {
+	n := 0
+	for _, c := range d.Candidate {
+		if c {
+			n++
+		}
+	}
+	if len(sel) < n || len(sel) == 0 {
+		return sel, scores, false
+	}
+	if all || len(sel) == 1 {
+		return sel, scores, true
+	}
+	best := 0
+	for k := range scores {
+		if scores[k] > scores[best] {
+			best = k
+		}
+	}
+	return sel[best : best+1], scores[best : best+1], false
 }

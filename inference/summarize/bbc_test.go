@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,30 +32,6 @@ func loadBBC(t testing.TB) []Article {
 	return arts
 }
 
-var (
-	encOnce sync.Once
-	encVal  *inference.Encoder
-	encErr  error
-)
-
-// realEncoder opens the encoder from the repository's var/models once per
-// test binary.
-func realEncoder(t testing.TB) *inference.Encoder {
-	t.Helper()
-	encOnce.Do(func() {
-		dir, err := inference.EnsureModel(context.Background(), inference.FetchOptions{Dir: testenv.ModelsDir()})
-		if err != nil {
-			encErr = err
-			return
-		}
-		encVal, encErr = inference.Open(context.Background(), dir)
-	})
-	if encErr != nil {
-		t.Fatalf("cannot open the encoder: %v", encErr)
-	}
-	return encVal
-}
-
 // TestBBCLabels checks the splitter against the BBC references: the
 // article sentences found in each summary should explain nearly all of
 // its text, despite the summaries' sentences being joined without spaces.
@@ -79,52 +54,6 @@ func TestBBCLabels(t *testing.T) {
 	}
 }
 
-// TestBBCHeldOutBeatsLead3 runs the shipped scorer with the real encoder
-// on a fixed slice of the held-out BBC articles (the first 40 in file
-// order) and checks that it beats Lead-3 by a clear margin. Measured on
-// this slice: see the log line; the margins asserted are well below it.
-func TestBBCHeldOutBeatsLead3(t *testing.T) {
-	if testing.Short() {
-		t.Skip("embeds 40 articles with the real encoder")
-	}
-	arts := loadBBC(t)
-	var held []Article
-	for _, a := range arts {
-		if HeldOut(a.ID) {
-			held = append(held, a)
-		}
-		if len(held) == 40 {
-			break
-		}
-	}
-	scorer, err := DefaultScorer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc := realEncoder(t)
-	start := time.Now()
-	three := Length{MaxSentences: 3}
-	rep, err := Evaluate(context.Background(), enc, held, Lead{Length: three}, TextRank{Length: three}, Learned{Scorer: scorer, Length: three})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s\n(%s)", rep.Table(), time.Since(start).Round(time.Millisecond))
-	lead, learned := rep.Methods[0], rep.Methods[2]
-	for _, c := range []struct {
-		name          string
-		lead, learned float64
-		margin        float64
-	}{
-		{"ROUGE-1", lead.Rouge1.F1, learned.Rouge1.F1, 0.08},
-		{"ROUGE-2", lead.Rouge2.F1, learned.Rouge2.F1, 0.08},
-		{"ROUGE-L", lead.RougeL.F1, learned.RougeL.F1, 0.05},
-	} {
-		if c.learned < c.lead+c.margin {
-			t.Errorf("%s F1: learned %.2f, Lead-3 %.2f: want a margin of at least %.0f points", c.name, 100*c.learned, 100*c.lead, 100*c.margin)
-		}
-	}
-}
-
 // pickBBC returns the BBC article whose word count is closest to words.
 func pickBBC(_ testing.TB, arts []Article, words int) Article {
 	best, bestDiff := arts[0], 1<<30
@@ -137,61 +66,32 @@ func pickBBC(_ testing.TB, arts []Article, words int) Article {
 	return best
 }
 
-// BenchmarkSummarize times one summary, real encoder included, of BBC
-// articles of about 300, 600 and 800 words with the default Summarizer
-// (the cascade: DefaultShortlist sentences embedded) and, interleaved in
-// the same loop so that both see the same machine load, the full method
-// that embeds every sentence. ns/op is the cascade's; full-ms and
-// cascade/full report the old method and the ratio.
+// BenchmarkSummarize times one summary of BBC articles of about 300,
+// 600 and 800 words with the default Summarizer, whose lexical scorer
+// needs no encoder. cpu-ms is the CPU time per summary, steadier than
+// wall time on a loaded machine.
 func BenchmarkSummarize(b *testing.B) {
 	arts := loadBBC(b)
-	enc := realEncoder(b)
-	cascade, err := New(enc, inference.ModelID)
+	s, err := New(nil, inference.ModelID)
 	if err != nil {
 		b.Fatal(err)
 	}
-	full := cascade.WithShortlist(0, nil)
 	ctx := context.Background()
 	for _, words := range []int{300, 600, 800} {
 		a := pickBBC(b, arts, words)
 		req := Request{Text: a.Text, Title: a.Title}
-		d := NewDocument(a.Title, a.Text)
 		b.Run(fmt.Sprintf("%dwords", words), func(b *testing.B) {
-			for _, s := range []*Summarizer{full, cascade, full, cascade} { // compile the shapes
+			var cpu time.Duration
+			n := 0
+			for b.Loop() {
+				c := cpuTime()
 				if _, err := s.Summarize(ctx, req); err != nil {
 					b.Fatal(err)
 				}
-			}
-			var tFull, tCascade, cFull, cCascade time.Duration
-			n := 0
-			b.ResetTimer()
-			for b.Loop() {
-				order := []*Summarizer{full, cascade}
-				if n%2 == 1 {
-					order[0], order[1] = cascade, full
-				}
-				for _, s := range order {
-					t, c := time.Now(), cpuTime()
-					if _, err := s.Summarize(ctx, req); err != nil {
-						b.Fatal(err)
-					}
-					if s == full {
-						tFull += time.Since(t)
-						cFull += cpuTime() - c
-					} else {
-						tCascade += time.Since(t)
-						cCascade += cpuTime() - c
-					}
-				}
+				cpu += cpuTime() - c
 				n++
 			}
-			b.ReportMetric(float64(tCascade.Nanoseconds())/float64(n), "ns/op")
-			b.ReportMetric(float64(tFull.Microseconds())/1000/float64(n), "full-ms")
-			b.ReportMetric(float64(tCascade)/float64(tFull), "cascade/full")
-			// CPU time varies less with the machine's load than wall time.
-			b.ReportMetric(float64(cCascade.Microseconds())/1000/float64(n), "cpu-ms")
-			b.ReportMetric(float64(cFull.Microseconds())/1000/float64(n), "full-cpu-ms")
-			b.ReportMetric(float64(len(d.embedTexts())), "full-texts")
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n), "cpu-ms")
 			b.ReportMetric(float64(len(Tokens(a.Text, RougeOptions{}))), "words")
 		})
 	}
@@ -216,9 +116,9 @@ func BenchmarkSelect(b *testing.B) {
 	}
 }
 
-// TestBBCHeldOutLexical checks the encoder-free scorer on the whole
-// held-out part (it is cheap): it must beat Lead-3 clearly.
-func TestBBCHeldOutLexical(t *testing.T) {
+// TestBBCHeldOut checks the default scorer on the whole held-out part
+// of BBC News Summary: it must beat Lead-3 clearly.
+func TestBBCHeldOut(t *testing.T) {
 	arts := loadBBC(t)
 	var held []Article
 	for _, a := range arts {
@@ -226,7 +126,7 @@ func TestBBCHeldOutLexical(t *testing.T) {
 			held = append(held, a)
 		}
 	}
-	s, err := LexicalScorer()
+	s, err := DefaultScorer()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,79 +137,46 @@ func TestBBCHeldOutLexical(t *testing.T) {
 	}
 	t.Logf("\n%s", rep.Table())
 	lead, learned := rep.Methods[0], rep.Methods[1]
-	// Measured: R1 62.3 vs 43.2, R2 58.6 vs 34.6, RL 47.4 vs 33.1.
-	if learned.Rouge1.F1 < lead.Rouge1.F1+0.12 || learned.Rouge2.F1 < lead.Rouge2.F1+0.15 || learned.RougeL.F1 < lead.RougeL.F1+0.08 {
-		t.Errorf("lexical scorer does not beat Lead-3 by the expected margin:\n%s", rep.Table())
+	// Measured: R1 57.2 vs 43.2, R2 54.0 vs 34.6, RL 43.7 vs 33.1.
+	if learned.Rouge1.F1 < lead.Rouge1.F1+0.10 || learned.Rouge2.F1 < lead.Rouge2.F1+0.15 || learned.RougeL.F1 < lead.RougeL.F1+0.08 {
+		t.Errorf("the scorer does not beat Lead-3 by the expected margin:\n%s", rep.Table())
 	}
 }
 
-// BenchmarkSummarizeLexical times the encoder-free scorer end to end.
-func BenchmarkSummarizeLexical(b *testing.B) {
-	arts := loadBBC(b)
-	scorer, err := LexicalScorer()
+// TestCNNHeldOut checks the default summary on the held-out part of the
+// CNN highlights, human-written and abstractive, where Lead-3 is strong:
+// the summary must score above Lead-3 on ROUGE-1, -2 and -L. The scorer
+// trained on BBC alone, before, lost to it by 2 to 3 points.
+func TestCNNHeldOut(t *testing.T) {
+	path := filepath.Join(testenv.Root(), "..", "..", "shared", "data", "cnn_highlights", "cnn_highlights.jsonl")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("no CNN highlights at", path)
+	}
+	arts, err := ReadArticlesFile(path)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	s := NewWithScorer(nil, "none", scorer)
-	ctx := context.Background()
-	for _, words := range []int{300, 600, 800} {
-		a := pickBBC(b, arts, words)
-		req := Request{Text: a.Text, Title: a.Title}
-		b.Run(fmt.Sprintf("%dwords", words), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := s.Summarize(ctx, req); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+	var held []Article
+	for _, a := range arts {
+		if HeldOut(a.ID) {
+			held = append(held, a)
+		}
 	}
-}
-
-// BenchmarkShortlist times the cascade's settings against each other and
-// against embedding every sentence (k0-w0), interleaved, on the 300-,
-// 600- and 800-word articles: one ms/op metric per shortlist size k and
-// word cut w. It is how DefaultShortlist and DefaultEmbedWords were
-// chosen (with the held-out ROUGE of each, see README.md).
-func BenchmarkShortlist(b *testing.B) {
-	arts := loadBBC(b)
-	enc := realEncoder(b)
-	scorer, err := DefaultScorer()
+	s, err := DefaultScorer()
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	lex, err := LexicalScorer()
+	rep, err := Evaluate(context.Background(), nil, held, Lead{Length: Length{MaxSentences: 3}},
+		Learned{Scorer: s, Length: DefaultLength}, Learned{Scorer: s, Length: Length{MaxSentences: 3}})
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	settings := []struct{ k, w int }{{0, 0}, {7, 0}, {7, 30}, {7, 25}, {7, 20}, {7, 16}, {5, 20}}
-	ctx := context.Background()
-	for _, words := range []int{300, 600, 800} {
-		a := pickBBC(b, arts, words)
-		b.Run(fmt.Sprintf("%dwords", words), func(b *testing.B) {
-			total := make([]time.Duration, len(settings))
-			run := func(k int) {
-				m := Learned{Scorer: scorer, Shortlist: settings[k].k, Stage1: lex, EmbedWords: settings[k].w}
-				t := time.Now()
-				if _, _, err := m.Extract(ctx, NewDocument(a.Title, a.Text), enc); err != nil {
-					b.Fatal(err)
-				}
-				total[k] += time.Since(t)
-			}
-			for k := range settings { // compile the shapes
-				run(k)
-			}
-			clear(total)
-			n := 0
-			for b.Loop() {
-				for k := range settings {
-					run((k + n) % len(settings))
-				}
-				n++
-			}
-			for k, s := range settings {
-				b.ReportMetric(float64(total[k].Microseconds())/1000/float64(n), fmt.Sprintf("ms-k%d-w%d", s.k, s.w))
-			}
-		})
+	t.Logf("\n%s", rep.Table())
+	lead := rep.Methods[0]
+	for _, m := range rep.Methods[1:] {
+		if m.Rouge1.F1 <= lead.Rouge1.F1 || m.Rouge2.F1 <= lead.Rouge2.F1 || m.RougeL.F1 <= lead.RougeL.F1 {
+			t.Errorf("%s does not beat Lead-3 on held-out CNN:\n%s", m.Method, rep.Table())
+		}
 	}
 }
 

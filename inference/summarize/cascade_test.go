@@ -32,13 +32,13 @@ func longArticle() string {
 }
 
 func TestCascadeEmbedsShortlistOnly(t *testing.T) {
-	lex, err := LexicalScorer()
+	lex, err := DefaultScorer()
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fakeEmbedder{}
 	s := NewWithScorer(f, "fake", testScorer()).WithShortlist(4, lex)
-	sum, err := s.Summarize(context.Background(), Request{Text: longArticle(), Title: "Floods in Riverside"})
+	sum, err := s.Summarize(context.Background(), Request{Text: longArticle(), Title: "Floods in Riverside", MaxSentences: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestCascadeEmbedsShortlistOnly(t *testing.T) {
 }
 
 func TestCascadeLengths(t *testing.T) {
-	lex, err := LexicalScorer()
+	lex, err := DefaultScorer()
 	if err != nil {
 		t.Fatal(err)
 	}

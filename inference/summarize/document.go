@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -11,7 +12,19 @@ import (
 // MinEmbedWords is the fewest words a sentence needs to be embedded and
 // be a candidate: shorter fragments ("Why?", bylines, "- Oil") are almost
 // never in a reference summary and skipping them saves encoder time.
+// Time stamps and publishing lines are not candidates either (isStamp).
 const MinEmbedWords = 4
+
+// stampRE matches the time stamps and publishing lines that web copy
+// carries into article text ("12:03 EST, 5 May 2013", "PUBLISHED: …",
+// "Last updated at …").
+var stampRE = regexp.MustCompile(`(?i)\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:EST|EDT|GMT|BST|UTC|CET|PST|PDT)\b|\b(?:PUBLISHED|UPDATED|Last updated)\b\s*(?::|at\b)`)
+
+// isStamp reports whether a sentence is a dateline or publishing stamp
+// rather than prose: short, with a time stamp or a publishing label. A
+// real sentence that mentions a time ("the blast at 10:30 EST killed
+// four people, police said") is longer than that.
+func isStamp(text string, words int) bool { return words < 10 && stampRE.MatchString(text) }
 
 // MaxCandidates bounds how many sentences of a long text are candidates
 // (the first ones): it bounds the encoder cost of one request.
@@ -43,7 +56,7 @@ func NewDocument(title, text string) *Document {
 	nc := 0
 	for i, s := range d.Sentences {
 		d.Words[i] = Tokens(s.Text, RougeOptions{})
-		if len(d.Words[i]) >= MinEmbedWords && nc < MaxCandidates {
+		if len(d.Words[i]) >= MinEmbedWords && nc < MaxCandidates && !isStamp(s.Text, len(d.Words[i])) {
 			d.Candidate[i] = true
 			nc++
 		}

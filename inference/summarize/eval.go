@@ -43,6 +43,11 @@ type EvalOptions struct {
 	Progress func(done, total int)
 }
 
+// referenced is a method that needs the reference summary: the oracle.
+type referenced interface {
+	ExtractFor(d *Document, reference string) []int
+}
+
 // Evaluate runs each method on every article and returns their mean
 // ROUGE-1/2/L/Lsum against the articles' summaries (unstemmed). Each
 // article is split once and embedded at most once (one Embed call).
@@ -73,7 +78,13 @@ func EvaluateWith(ctx context.Context, emb Embedder, articles []Article, opt Eva
 		}
 		for k, m := range methods {
 			start := time.Now()
-			sel, _, err := m.Extract(ctx, d, emb)
+			var sel []int
+			var err error
+			if o, ok := m.(referenced); ok {
+				sel = o.ExtractFor(d, a.Summary)
+			} else {
+				sel, _, err = m.Extract(ctx, d, emb)
+			}
 			if err != nil {
 				id := a.ID
 				if id == "" {
@@ -146,6 +157,42 @@ func (r Report) WriteTable(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "%d articles (%.1f sentences, reference %.0f words on average); ROUGE in %%, %s\n",
 		r.Articles, r.MeanArticleSentences, r.MeanReferenceWords, stem)
+	return err
+}
+
+// WriteTableVs is WriteTable with every method's ROUGE-1/2/L F1 also as
+// a ratio to the baseline method's (by name, e.g. "lead-3"), and its
+// ROUGE-2 F1 difference in points.
+func (r Report) WriteTableVs(w io.Writer, baseline string) error {
+	var base *MethodReport
+	for k := range r.Methods {
+		if r.Methods[k].Method == baseline {
+			base = &r.Methods[k]
+		}
+	}
+	if base == nil {
+		return r.WriteTable(w)
+	}
+	ratio := func(a, b float64) float64 {
+		if b == 0 {
+			return 0
+		}
+		return a / b
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "method\tR1 F1\tR2 F1\tRL F1\tRLsum F1\tR1 P/R\tsents\twords\tR1 ×%[1]s\tR2 ×%[1]s\tRL ×%[1]s\tR2 Δ\t\n", baseline)
+	for _, m := range r.Methods {
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f/%.1f\t%.1f\t%.0f\t%.3f\t%.3f\t%.3f\t%+.2f\t\n", m.Method,
+			100*m.Rouge1.F1, 100*m.Rouge2.F1, 100*m.RougeL.F1, 100*m.RougeLsum.F1, 100*m.Rouge1.P, 100*m.Rouge1.R,
+			m.MeanSentences, m.MeanWords,
+			ratio(m.Rouge1.F1, base.Rouge1.F1), ratio(m.Rouge2.F1, base.Rouge2.F1), ratio(m.RougeL.F1, base.RougeL.F1),
+			100*(m.Rouge2.F1-base.Rouge2.F1))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d articles (%.1f sentences, reference %.0f words on average); ROUGE in %%, unstemmed\n",
+		r.Articles, r.MeanArticleSentences, r.MeanReferenceWords)
 	return err
 }
 

@@ -3,6 +3,8 @@ package summarize
 import (
 	"math"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FeatureNames lists, in order, the sentence features the learned scorer
@@ -38,6 +40,12 @@ var FeatureNames = []string{
 	"freq_sum",      // sum of the article frequencies (÷ the highest) of its content words
 	"freq_mean",     // … per content word
 	"freq_rank",     // rank of freq_sum / candidates
+	"words_rel",     // words / mean words of the candidates
+	"lead_k",        // 1 / (rank among candidates + 1)
+	"cap_share",     // share of words after the first that are capitalised (names)
+	"question",      // ends with a question mark
+	"pron_start",    // opens with a pronoun or connective that needs context
+	"stop_share",    // share of stop words
 }
 
 // Features computes FeatureNames for each sentence of an embedded
@@ -139,10 +147,19 @@ func Features(d *Document) [][]float64 {
 	if d.TitleEmb != nil {
 		hasTitle = 1
 	}
+	meanWords := 0.0
+	for i := range d.Sentences {
+		if ok[i] {
+			meanWords += float64(len(d.Words[i]))
+		}
+	}
+	meanWords = max(meanWords/float64(max(nc, 1)), 1)
+	k := 0
 	for i, s := range d.Sentences {
 		if !ok[i] {
 			continue
 		}
+		k++
 		words := float64(len(d.Words[i]))
 		overlap := 0.0
 		if len(titleWords) > 0 {
@@ -185,6 +202,12 @@ func Features(d *Document) [][]float64 {
 		f[26] = freqSum[i]
 		f[27] = freqMean[i]
 		f[28] = freqR[i]
+		f[29] = words / meanWords
+		f[30] = 1 / float64(k)
+		f[31] = capShare(s.Text)
+		f[32] = b2f(strings.HasSuffix(strings.TrimRight(s.Text, "\"'”’) "), "?"))
+		f[33] = b2f(pronStart(d.Words[i]))
+		f[34] = stopShare(d.Words[i])
 	}
 	return out
 }
@@ -306,4 +329,50 @@ func wordFreqScores(d *Document) (sum, mean []float64) {
 		}
 	}
 	return sum, mean
+}
+
+// capShare is the share of a sentence's words, after the first, that
+// start with a capital letter: names, places and organisations, which
+// summaries keep.
+func capShare(text string) float64 {
+	fields := strings.Fields(text)
+	if len(fields) < 2 {
+		return 0
+	}
+	caps, n := 0, 0
+	for _, w := range fields[1:] {
+		w = strings.TrimLeft(w, "\"'“‘([")
+		r, _ := utf8.DecodeRuneInString(w)
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		n++
+		if unicode.IsUpper(r) {
+			caps++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(caps) / float64(n)
+}
+
+// contextOpeners are first words that point back to an earlier sentence:
+// such a sentence rarely stands alone in a summary.
+var contextOpeners = setOf("he", "she", "it", "they", "this", "that", "these", "those", "but", "and", "so",
+	"however", "also", "there", "his", "her", "their", "its", "then", "still", "yet", "meanwhile", "instead")
+
+func pronStart(words []string) bool { return len(words) > 0 && contextOpeners[words[0]] }
+
+func stopShare(words []string) float64 {
+	if len(words) == 0 {
+		return 0
+	}
+	n := 0
+	for _, w := range words {
+		if stopwords[w] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(words))
 }

@@ -25,7 +25,7 @@ func MMR(d *Document, rel []float64, lambda float64, l Length) []int {
 // fit l.MaxWords).
 func mmr(d *Document, cands []int, k int, rel []float64, lambda float64, l Length) []int {
 	n := len(d.Sentences)
-	if l.MaxWords > 0 {
+	if l.MaxWords > 0 && l.MaxSentences == 0 {
 		k = len(cands)
 	}
 	sims := func(i, j int) float64 { return dot(d.Emb[i], d.Emb[j]) }

@@ -44,20 +44,11 @@ type Scorer struct {
 //go:embed scorer.json
 var defaultScorerJSON []byte
 
-// DefaultScorer returns the scorer trained on BBC News Summary that ships
-// with the package (scorer.json; `newsintel train-summarizer` makes it).
+// DefaultScorer returns the scorer that ships with the package
+// (scorer.json; `newsintel train-summarizer --lexical` makes it): trained
+// on BBC News Summary and CNN highlights, on features that need no
+// encoder, so a summary costs a few milliseconds.
 func DefaultScorer() (*Scorer, error) { return ParseScorer(defaultScorerJSON) }
-
-//go:embed scorer_lexical.json
-var lexicalScorerJSON []byte
-
-// LexicalScorer returns the scorer trained on BBC News Summary without
-// embedding features (scorer_lexical.json): it needs no encoder, so a
-// summary costs about a millisecond, and it scores as well as
-// DefaultScorer on held-out BBC (see README.md). Use it with
-// NewWithScorer(nil, "", s) where latency matters more than semantic
-// signals.
-func LexicalScorer() (*Scorer, error) { return ParseScorer(lexicalScorerJSON) }
 
 // ParseScorer reads a scorer and checks that it fits FeatureNames.
 func ParseScorer(raw []byte) (*Scorer, error) {

@@ -263,6 +263,30 @@ func testScorer() *Scorer {
 	return s
 }
 
+func TestSummarizeWholeText(t *testing.T) {
+	s := NewWithScorer(&fakeEmbedder{}, "fake-encoder", testScorer())
+	ctx := context.Background()
+	for _, tt := range []struct {
+		req       Request
+		wantLen   int
+		wantWhole bool
+	}{
+		{Request{Text: "Floods closed the bridge on Monday. The army sent soldiers to help. Schools stay shut until Friday."}, 1, false},
+		{Request{Text: "Floods closed the bridge on Monday. The army sent soldiers to help.", MaxSentences: 3}, 1, false},
+		{Request{Text: "Floods closed the bridge on Monday. The army sent soldiers to help.", Ratio: 1}, 2, true},
+		{Request{Text: "Floods closed the bridge on Monday and the army sent soldiers."}, 1, true},
+		{Request{Text: toyArticle}, 3, false},
+	} {
+		sum, err := s.Summarize(ctx, tt.req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Sentences) != tt.wantLen || sum.WholeText != tt.wantWhole {
+			t.Errorf("%q %+v: %d sentences, whole_text %v; want %d, %v", tt.req.Text[:20], tt.req.Length(), len(sum.Sentences), sum.WholeText, tt.wantLen, tt.wantWhole)
+		}
+	}
+}
+
 func TestSummarize(t *testing.T) {
 	f := &fakeEmbedder{}
 	s := NewWithScorer(f, "fake-encoder", testScorer())
@@ -273,7 +297,9 @@ func TestSummarize(t *testing.T) {
 	}{
 		{Request{Text: toyArticle, Title: "Floods in Riverside"}, 3},
 		{Request{Text: toyArticle, MaxSentences: 2}, 2},
-		{Request{Text: toyArticle, MaxSentences: 50}, 6},
+		// Every sentence would be the article word for word: the best
+		// one is the summary.
+		{Request{Text: toyArticle, MaxSentences: 50}, 1},
 		{Request{Text: toyArticle, Ratio: 0.34}, 2},
 		{Request{Text: toyArticle, MaxWords: 20}, 1},
 		{Request{Text: "One short sentence only here."}, 1},
@@ -426,18 +452,18 @@ func itoa3(i int) string {
 	return string([]byte{byte('0' + i/1000%10), byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)})
 }
 
-func TestLexicalScorer(t *testing.T) {
-	s, err := LexicalScorer()
+func TestDefaultScorerIsLexical(t *testing.T) {
+	s, err := DefaultScorer()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !s.Lexical || s.Training == nil {
-		t.Fatalf("scorer_lexical.json is not a trained lexical scorer: %q", s.Version)
+		t.Fatalf("scorer.json is not a trained lexical scorer: %q", s.Version)
 	}
 	// No encoder is called, even when the document was embedded by
 	// another method, and the embedding features it sees stay 0.
 	f := &fakeEmbedder{err: errors.New("must not be called")}
-	sum, err := NewWithScorer(f, "none", s).Summarize(context.Background(), Request{Text: toyArticle, Title: "Floods"})
+	sum, err := NewWithScorer(f, "none", s).Summarize(context.Background(), Request{Text: toyArticle, Title: "Floods", MaxSentences: 3})
 	if err != nil || f.calls != 0 || len(sum.Sentences) != 3 {
 		t.Fatalf("lexical Summarize: %v, %d encoder calls, %d sentences", err, f.calls, len(sum.Sentences))
 	}
