@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -133,9 +132,9 @@ func (s *Server) promoteFailure(c echo.Context, p promoteData, err error) error 
 	}
 	v := s.promoteView(c, p)
 	v.Error = errorText(e)
-	var invalid store.ValidationError
 	for _, d := range e.Details {
-		if d.Field == "override_reason" || (errors.As(err, &invalid) && d.Field == "reason") {
+		// The store names the field "reason"; this form "override_reason".
+		if d.Field == "override_reason" || d.Field == "reason" {
 			v.ReasonError = upperFirst(d.Message) + "."
 		}
 	}

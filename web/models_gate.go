@@ -88,7 +88,7 @@ func (s *Server) versionGate(ctx context.Context, m store.ModelVersion) (gateVer
 	return gateOf(&run, m), nil
 }
 
-// gateSummary says the verdict and its reasons on one line.
+// summary says the rejection and its reasons on one line.
 func (g gateVerdict) summary(version string) string {
 	return fmt.Sprintf("the evaluation gate rejected %s in training run %d (%s: %s)", version, g.Run.ID, g.Reason, strings.Join(g.checkTexts(), "; "))
 }
