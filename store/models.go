@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -85,7 +86,7 @@ func (db *DB) EnsureModel(ctx context.Context, v NewModelVersion, actor string) 
 			return err
 		}
 		if _, err := db.activeVersion(ctx, tx); errors.Is(err, ErrNotFound) {
-			_, err = db.activate(ctx, tx, v.Version, ActionPromote, actor, "", now)
+			_, err = db.activate(ctx, tx, v.Version, ActionPromote, actor, "", now, nil)
 			return err
 		} else if err != nil {
 			return err
@@ -230,11 +231,42 @@ func (db *DB) activeVersion(ctx context.Context, tx *sql.Tx) (string, error) {
 func (db *DB) ActivateModel(ctx context.Context, version, action, actor, requestID string) (Activation, error) {
 	var a Activation
 	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
-		a, err = db.activate(ctx, tx, version, action, actor, requestID, time.Now().UTC())
+		a, err = db.activate(ctx, tx, version, action, actor, requestID, time.Now().UTC(), nil)
 		return err
 	})
 	if err != nil {
 		return a, fmt.Errorf("store: %s model %q: %w", action, version, err)
+	}
+	return a, nil
+}
+
+// GateOverride is an admin's promotion of a version the evaluation gate
+// rejected. The audit entry of the promotion keeps it, with who and why.
+type GateOverride struct {
+	// Reason is the admin's own words; it is required.
+	Reason string
+	// Decision is the gate's recorded decision being overridden, and
+	// TrainingRunID the run that made it.
+	Decision      string
+	TrainingRunID int64
+}
+
+// PromoteOverridingGate promotes version as ActivateModel does, and
+// records in the same audit entry that the gate's rejection was
+// overridden and why. An override without a reason is a ValidationError.
+func (db *DB) PromoteOverridingGate(ctx context.Context, version, actor, requestID string, o GateOverride) (Activation, error) {
+	o.Reason = strings.TrimSpace(o.Reason)
+	if o.Reason == "" {
+		return Activation{}, fmt.Errorf("store: promote model %q: %w", version,
+			ValidationError{{Field: "reason", Message: "say why the gate's rejection is overridden"}})
+	}
+	var a Activation
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		a, err = db.activate(ctx, tx, version, ActionPromote, actor, requestID, time.Now().UTC(), &o)
+		return err
+	})
+	if err != nil {
+		return a, fmt.Errorf("store: promote model %q overriding the gate: %w", version, err)
 	}
 	return a, nil
 }
@@ -264,7 +296,7 @@ func (db *DB) RollbackModel(ctx context.Context, to, actor, requestID string) (A
 			to = prev.String
 		}
 		var err error
-		a, err = db.activate(ctx, tx, to, ActionRollback, actor, requestID, time.Now().UTC())
+		a, err = db.activate(ctx, tx, to, ActionRollback, actor, requestID, time.Now().UTC(), nil)
 		return err
 	})
 	if err != nil {
@@ -277,7 +309,7 @@ func (db *DB) RollbackModel(ctx context.Context, to, actor, requestID string) (A
 // lock that serialises model activations.
 const activationLockID = 7_351_820_005
 
-func (db *DB) activate(ctx context.Context, tx *sql.Tx, version, action, actor, requestID string, now time.Time) (Activation, error) {
+func (db *DB) activate(ctx context.Context, tx *sql.Tx, version, action, actor, requestID string, now time.Time, o *GateOverride) (Activation, error) {
 	a := Activation{Version: version, Action: action, Actor: actor, RequestID: requestID, At: now}
 	if action != ActionPromote && action != ActionRollback {
 		return a, fmt.Errorf("unknown action %q", action)
@@ -315,13 +347,14 @@ func (db *DB) activate(ctx context.Context, tx *sql.Tx, version, action, actor, 
 	if err != nil {
 		return a, err
 	}
-	details, err := json.Marshal(map[string]string{"previous_version": prev})
-	if err != nil {
-		return a, err
+	details := map[string]any{"previous_version": prev}
+	if o != nil {
+		details["gate_override"] = true
+		details["override_reason"] = o.Reason
+		details["gate_decision"] = o.Decision
+		details["training_run_id"] = o.TrainingRunID
 	}
-	_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO audit_log (at, actor, action, target, details, request_id)
-		VALUES (?, ?, ?, ?, ?, ?)`), now, actor, "model."+action, version, string(details), requestID)
-	return a, err
+	return a, db.writeAudit(ctx, tx, now, actor, "model."+action, version, details, requestID)
 }
 
 // ModelActivations lists the promotion history, newest first, at most

@@ -163,3 +163,49 @@ func TestModelActivationConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestPromoteOverridingGate: promoting a version the gate rejected needs a
+// reason, and the audit entry keeps the override with who and why.
+func TestPromoteOverridingGate(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := db.EnsureModel(ctx, modelVersion("agnews-v1", store.ModelBuiltin), "system"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RegisterModel(ctx, modelVersion("agnews-v2", store.ModelFinetune)); err != nil {
+			t.Fatal(err)
+		}
+		o := store.GateOverride{Reason: "  ", Decision: "rejected (worse beyond the tolerance on frozen)", TrainingRunID: 3}
+		var invalid store.ValidationError
+		if _, err := db.PromoteOverridingGate(ctx, "agnews-v2", "alice", "req-1", o); !errors.As(err, &invalid) || invalid[0].Field != "reason" {
+			t.Fatalf("override without a reason: %v", err)
+		}
+		if got := activeVersions(t, db); len(got) != 1 || got[0] != "agnews-v1" {
+			t.Fatalf("a refused override changed the active version: %v", got)
+		}
+		o.Reason = " the frozen set predates the taxonomy change "
+		a, err := db.PromoteOverridingGate(ctx, "agnews-v2", "alice", "req-2", o)
+		if err != nil || a.Version != "agnews-v2" || a.PreviousVersion != "agnews-v1" || a.Action != store.ActionPromote {
+			t.Fatalf("override: %+v, %v", a, err)
+		}
+		e, err := db.LastAudit(ctx, "model.promote")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Actor != "alice" || e.Target != "agnews-v2" || e.RequestID != "req-2" || e.Details["gate_override"] != true ||
+			e.Details["override_reason"] != "the frozen set predates the taxonomy change" || e.Details["gate_decision"] != o.Decision ||
+			e.Details["training_run_id"] != float64(3) || e.Details["previous_version"] != "agnews-v1" {
+			t.Fatalf("audit entry %+v", e)
+		}
+		// A plain promotion records no override.
+		if _, err := db.ActivateModel(ctx, "agnews-v1", store.ActionPromote, "bob", ""); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := db.LastAudit(ctx, "model.promote"); err != nil || e.Actor != "bob" || e.Details["gate_override"] != nil {
+			t.Fatalf("plain promotion's audit entry %+v, %v", e, err)
+		}
+		if _, err := db.PromoteOverridingGate(ctx, "agnews-v1", "alice", "", o); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("overriding onto the active version: %v", err)
+		}
+	})
+}

@@ -193,7 +193,7 @@ func (db *DB) FinishTrainingRun(ctx context.Context, id int64, r TrainingResult)
 			return err
 		}
 		if r.Promote {
-			_, err = db.activate(ctx, tx, m.Version, ActionPromote, r.Actor, r.RequestID, now)
+			_, err = db.activate(ctx, tx, m.Version, ActionPromote, r.Actor, r.RequestID, now, nil)
 		}
 		return err
 	})

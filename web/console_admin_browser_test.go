@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,77 @@ func TestBrowserAdminTaxonomyErrors(t *testing.T) {
 	}
 	if !strings.Contains(msg, "appears twice") || value != "Politics" {
 		t.Fatalf("after a 422: error %q, first topic %q", msg, value)
+	}
+}
+
+// TestBrowserPromoteOverride drives the gate in Chromium: Roll back is
+// disabled with nothing to roll back to; the confirmation of a version
+// the gate rejected shows the verdict and the comparison; submitting it
+// without the override is refused in place (409), without a reason too
+// (422), and with both the version is promoted.
+func TestBrowserPromoteOverride(t *testing.T) {
+	ts, db := consoleServer(t, testConfig())
+	seedGate(t, db)
+	ctx := newBrowser(t, 90*time.Second)
+	err := chromedp.Do(ctx,
+		browserLogIn(ts.URL, "admin@example.com", testPassword, "/console/models"),
+		chromedp.WaitVisible(testid("models-page")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="rollback-link"]').disabled`))
+	if err != nil || !disabled {
+		t.Fatalf("Roll back is enabled with nothing to roll back to (%v)", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(testid("promote-agnews-v2")),
+		chromedp.WaitVisible(testid("gate-verdict")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "promote-rejected-confirmation")
+	verdict, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="gate-verdict"]').dataset.verdict`))
+	if err != nil || verdict != "rejected" {
+		t.Fatalf("verdict %q (%v)", verdict, err)
+	}
+	coloured, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.querySelector(
+		'[data-testid="compare-frozen-macro_f1"] [data-testid="delta"]')).color !== getComputedStyle(document.body).color`))
+	if err != nil || !coloured {
+		t.Fatalf("the drop is not coloured (%v)", err)
+	}
+	// Refused without the override, then without a reason: in place.
+	err = chromedp.Do(ctx,
+		chromedp.Click(testid("confirm-submit")),
+		chromedp.WaitVisible(testid("flash-error")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Text(testid("flash-error")))
+	if err != nil || !strings.Contains(msg, "gate rejected agnews-v2") {
+		t.Fatalf("refusal %q (%v)", msg, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(testid("override-check")),
+		chromedp.Click(testid("confirm-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="override-reason"][aria-invalid="true"]`)),
+		chromedp.SendKeys(testid("override-reason"), "the frozen set predates the new guidelines"),
+		chromedp.Click(testid("confirm-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="model-agnews-v2"] [data-testid="model-active-badge"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := activeVersion(t, db); v != "agnews-v2" {
+		t.Fatalf("active %s after the override", v)
+	}
+	if hist, err := db.ModelActivations(context.Background(), 1); err != nil || hist[0].Actor != "admin@example.com" {
+		t.Fatalf("activation %+v (%v)", hist, err)
+	}
+	disabled, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="rollback-link"]').disabled`))
+	if err != nil || disabled {
+		t.Fatalf("Roll back is still disabled after a promotion (%v)", err)
 	}
 }

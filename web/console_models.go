@@ -62,6 +62,9 @@ func (s *Server) renderModels(c echo.Context, status int, done string) error {
 		return err
 	}
 	v := views.ModelsView{RollbackURL: s.echo.Reverse(RouteConsoleModelRollbackConfirm), ScriptURL: s.assets.URL("js/admin.js")}
+	if rollbackTarget(activeOf(versions), hist) == "" {
+		v.RollbackUnavailable = nothingToRollBack
+	}
 	if s.finetuner != nil {
 		v.FinetuneURL = s.echo.Reverse(RouteConsoleFinetuneConfirm)
 	}
@@ -83,6 +86,7 @@ func (s *Server) renderModels(c echo.Context, status int, done string) error {
 			BundleURL:  s.echo.Reverse(RouteConsoleModelBundle, url.PathEscape(m.Version))}
 		if r, ok := byID[m.TrainingRunID]; ok {
 			mv.Metrics = append(mv.Metrics, candidateSets(r.Metrics)...)
+			mv.Gate = gateOf(&r, m).state()
 		}
 		v.Versions = append(v.Versions, mv)
 	}
@@ -226,19 +230,6 @@ func (s *Server) confirmFailure(c echo.Context, v views.AdminConfirmView, err er
 	return s.render(c, e.Status, v.Title, views.AdminConfirmPage(v))
 }
 
-func (s *Server) promoteView(c echo.Context, m store.ModelVersion, active string) views.AdminConfirmView {
-	facts := []views.AdminFact{{Label: "Version", Value: m.Version}, {Label: "Source", Value: m.Source},
-		{Label: "Created", Value: consoleTime(m.CreatedAt)}, {Label: "Now serving", Value: dashIfEmpty(active)}}
-	for _, ms := range metricSets(m.Metrics) {
-		facts = append(facts, views.AdminFact{Label: "Metrics (" + ms.Set + ")", Value: "accuracy " + ms.Accuracy + ", macro-F1 " + ms.MacroF1})
-	}
-	return views.AdminConfirmView{Title: "Promote " + m.Version,
-		Question:  "Make " + m.Version + " the active model? Every replica switches to it on its next poll of the registry.",
-		Facts:     facts,
-		ActionURL: s.echo.Reverse(RouteConsoleModelPromote, url.PathEscape(m.Version)), CSRF: consoleUser(c).CSRF,
-		Submit: "Promote " + m.Version, CancelURL: s.echo.Reverse(RouteConsoleModels), ScriptURL: s.assets.URL("js/admin.js")}
-}
-
 func dashIfEmpty(s string) string {
 	if s == "" {
 		return "none"
@@ -257,11 +248,11 @@ func activeOf(all []store.ModelVersion) string {
 }
 
 // findVersion returns the registered version named by the :version
-// parameter.
-func (s *Server) findVersion(c echo.Context) (store.ModelVersion, string, error) {
+// parameter, and every version.
+func (s *Server) findVersion(c echo.Context) (store.ModelVersion, []store.ModelVersion, error) {
 	all, err := s.store.ModelVersions(c.Request().Context())
 	if err != nil {
-		return store.ModelVersion{}, "", err
+		return store.ModelVersion{}, nil, err
 	}
 	name := c.Param("version")
 	if u, err := url.PathUnescape(name); err == nil {
@@ -269,37 +260,9 @@ func (s *Server) findVersion(c echo.Context) (store.ModelVersion, string, error)
 	}
 	i := slices.IndexFunc(all, func(m store.ModelVersion) bool { return m.Version == name })
 	if i < 0 {
-		return store.ModelVersion{}, "", &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no model version " + name}
+		return store.ModelVersion{}, nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no model version " + name}
 	}
-	return all[i], activeOf(all), nil
-}
-
-func (s *Server) consolePromoteConfirm(c echo.Context) error {
-	m, active, err := s.findVersion(c)
-	if err != nil {
-		return err
-	}
-	v := s.promoteView(c, m, active)
-	if m.Active {
-		v.Error = "The version " + m.Version + " is active already."
-	}
-	return s.render(c, http.StatusOK, v.Title, views.AdminConfirmPage(v))
-}
-
-func (s *Server) consolePromote(c echo.Context) error {
-	m, active, err := s.findVersion(c)
-	if err != nil {
-		return err
-	}
-	if m.Active {
-		return s.confirmFailure(c, s.promoteView(c, m, active), &Error{Status: http.StatusConflict, Code: "conflict",
-			Message: "the version " + m.Version + " is active already"})
-	}
-	ctx := c.Request().Context()
-	if _, err := s.store.ActivateModel(ctx, m.Version, store.ActionPromote, consoleUser(c).Email, RequestID(ctx)); err != nil {
-		return s.confirmFailure(c, s.promoteView(c, m, active), err)
-	}
-	return s.modelsDone(c, "done", store.ActionPromote, "version", m.Version)
+	return all[i], all, nil
 }
 
 // rollbackView asks to go back to the version active before the current
@@ -315,10 +278,8 @@ func (s *Server) rollbackView(c echo.Context) (views.AdminConfirmView, string, e
 	if err != nil {
 		return views.AdminConfirmView{}, "", err
 	}
-	active, previous := activeOf(all), ""
-	if i := slices.IndexFunc(hist, func(a store.Activation) bool { return a.Version == active }); i >= 0 {
-		previous = hist[i].PreviousVersion
-	}
+	active := activeOf(all)
+	previous := rollbackTarget(active, hist)
 	v := views.AdminConfirmView{Title: "Roll back the model",
 		Question:  "Go back to the version that was active before " + dashIfEmpty(active) + "? To activate any other version, promote it instead.",
 		Facts:     []views.AdminFact{{Label: "Now serving", Value: dashIfEmpty(active)}, {Label: "Roll back to", Value: dashIfEmpty(previous)}},
@@ -331,6 +292,19 @@ func (s *Server) rollbackView(c echo.Context) (views.AdminConfirmView, string, e
 }
 
 const nothingToRollBack = "There is no earlier active version to roll back to."
+
+// rollbackTarget is the version RollbackModel would return to: the one
+// the latest activation of the active version replaced, "" for none.
+// That activation is the newest of all, so a short history suffices.
+func rollbackTarget(active string, hist []store.Activation) string {
+	if active == "" {
+		return ""
+	}
+	if i := slices.IndexFunc(hist, func(a store.Activation) bool { return a.Version == active }); i >= 0 {
+		return hist[i].PreviousVersion
+	}
+	return ""
+}
 
 func (s *Server) consoleRollbackConfirm(c echo.Context) error {
 	v, _, err := s.rollbackView(c)

@@ -15,7 +15,9 @@ import (
 type modelStore interface {
 	ModelVersions(ctx context.Context) ([]store.ModelVersion, error)
 	ModelActivations(ctx context.Context, limit int) ([]store.Activation, error)
+	ModelVersion(ctx context.Context, version string) (store.ModelVersion, error)
 	ActivateModel(ctx context.Context, version, action, actor, requestID string) (store.Activation, error)
+	PromoteOverridingGate(ctx context.Context, version, actor, requestID string, o store.GateOverride) (store.Activation, error)
 	RollbackModel(ctx context.Context, to, actor, requestID string) (store.Activation, error)
 	TrainingRuns(ctx context.Context, limit int) ([]store.TrainingRun, error)
 	TrainingRun(ctx context.Context, id int64) (store.TrainingRun, error)
@@ -97,11 +99,40 @@ func (s *Server) listModels(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// promoteRequest is the optional body of POST /models/:version/promote.
+// Override, with a Reason, promotes a version the evaluation gate
+// rejected; for any other version both are ignored.
+type promoteRequest struct {
+	Override bool   `json:"override"`
+	Reason   string `json:"reason"`
+}
+
 // promoteModel is POST /models/:version/promote. Replicas pick the new
-// version up on their next poll of the registry.
+// version up on their next poll of the registry. A version the gate
+// rejected is a 409 unless the body overrides it, with a reason (422
+// without one); the audit log keeps the override.
 func (s *Server) promoteModel(c echo.Context) error {
+	var req promoteRequest
+	if c.Request().ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
 	ctx := c.Request().Context()
-	a, err := s.store.ActivateModel(ctx, c.Param("version"), store.ActionPromote, keyName(c), RequestID(ctx))
+	m, err := s.store.ModelVersion(ctx, c.Param("version"))
+	if err != nil {
+		return err
+	}
+	g, err := s.versionGate(ctx, m)
+	if err != nil {
+		return err
+	}
+	o, err := gateOverride(m.Version, g, req.Override, req.Reason, "reason",
+		`to promote it anyway, send {"override": true, "reason": "why"}`)
+	if err != nil {
+		return err
+	}
+	a, err := s.promote(ctx, m, o, keyName(c))
 	if err != nil {
 		return err
 	}

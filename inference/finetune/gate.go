@@ -14,11 +14,21 @@ type Summary struct {
 	Accuracy float64 `json:"accuracy"`
 	MacroF1  float64 `json:"macro_f1"`
 	LogLoss  float64 `json:"log_loss"`
+	// PerTopicF1 is the F1 of each label, so an admin comparing two
+	// versions sees which topics a change helped or hurt.
+	PerTopicF1 map[string]float64 `json:"per_topic_f1,omitempty"`
 }
 
-// SummaryOf keeps the headline numbers of m.
+// SummaryOf keeps the headline numbers of m and its per-topic F1.
 func SummaryOf(m topic.Metrics) Summary {
-	return Summary{N: m.N, Accuracy: m.Accuracy, MacroF1: m.MacroF1, LogLoss: m.LogLoss}
+	s := Summary{N: m.N, Accuracy: m.Accuracy, MacroF1: m.MacroF1, LogLoss: m.LogLoss}
+	if len(m.PerClass) > 0 {
+		s.PerTopicF1 = make(map[string]float64, len(m.PerClass))
+		for _, c := range m.PerClass {
+			s.PerTopicF1[c.Label] = c.F1
+		}
+	}
+	return s
 }
 
 // VersionMetrics are one model's scores on the run's evaluation sets:
@@ -51,33 +61,69 @@ func evaluate(ctx context.Context, m *topic.Model, emb topic.Embedder, d *datase
 	return out, nil
 }
 
-// decide is the promotion gate: the candidate is promoted unless its
+// GateCheck is the gate's comparison on one evaluation set.
+type GateCheck struct {
+	Set       string  // "frozen" or "human"
+	Current   float64 // macro-F1 of the current model
+	Candidate float64 // macro-F1 of the candidate
+	Delta     float64 // Candidate - Current
+	N         int     // examples in the set
+	// Worse is a drop beyond the tolerance: the set rejects the candidate.
+	Worse bool
+}
+
+// Verdict is the gate's judgement of a candidate.
+type Verdict struct {
+	Passed bool
+	Checks []GateCheck
+	// Reason says it in a few words: "passes the gate", or "worse beyond
+	// the tolerance on frozen and human".
+	Reason string
+}
+
+// Judge is the promotion gate's rule: the candidate passes unless its
 // macro-F1 is lower than the current model's by more than tolerance on
-// either evaluation set. force promotes regardless; dryRun never does.
-// The decision text says why, with the numbers.
-func decide(cur, cand VersionMetrics, tolerance float64, force, dryRun bool) (promote bool, decision string) {
-	var worse, scores []string
+// either evaluation set (the human set counts when both models were
+// scored on it). The console applies it to a run's stored metrics, so
+// the rule lives here once.
+func Judge(cur, cand VersionMetrics, tolerance float64) Verdict {
+	var v Verdict
+	var worse []string
 	check := func(set string, c, n Summary) {
-		delta := n.MacroF1 - c.MacroF1
-		scores = append(scores, fmt.Sprintf("%s %.4f → %.4f (%+.4f, %d examples)", set, c.MacroF1, n.MacroF1, delta, n.N))
-		if delta < -tolerance {
+		g := GateCheck{Set: set, Current: c.MacroF1, Candidate: n.MacroF1, Delta: n.MacroF1 - c.MacroF1, N: n.N}
+		g.Worse = g.Delta < -tolerance
+		if g.Worse {
 			worse = append(worse, set)
 		}
+		v.Checks = append(v.Checks, g)
 	}
 	check("frozen", cur.Frozen, cand.Frozen)
 	if cur.Human != nil && cand.Human != nil {
 		check("human", *cur.Human, *cand.Human)
 	}
-	detail := fmt.Sprintf("macro-F1 of %s vs %s: %s; tolerance %.4f", cand.Version, cur.Version, strings.Join(scores, ", "), tolerance)
-	passed := len(worse) == 0
-	verdict := "passes the gate"
-	if !passed {
-		verdict = "worse beyond the tolerance on " + strings.Join(worse, " and ")
+	v.Passed = len(worse) == 0
+	v.Reason = "passes the gate"
+	if !v.Passed {
+		v.Reason = "worse beyond the tolerance on " + strings.Join(worse, " and ")
 	}
+	return v
+}
+
+// decide is the promotion gate: the candidate is promoted when Judge
+// passes it. force promotes regardless; dryRun never does. The decision
+// text says why, with the numbers.
+func decide(cur, cand VersionMetrics, tolerance float64, force, dryRun bool) (promote bool, decision string) {
+	v := Judge(cur, cand, tolerance)
+	scores := make([]string, len(v.Checks))
+	for i, g := range v.Checks {
+		scores[i] = fmt.Sprintf("%s %.4f → %.4f (%+.4f, %d examples)", g.Set, g.Current, g.Candidate, g.Delta, g.N)
+	}
+	detail := fmt.Sprintf("macro-F1 of %s vs %s: %s; tolerance %.4f", cand.Version, cur.Version, strings.Join(scores, ", "), tolerance)
+	verdict := v.Reason
 	switch {
 	case dryRun:
 		return false, "dry run, not promoted (" + verdict + "): " + detail
-	case passed:
+	case v.Passed:
 		return true, "promoted (" + verdict + "): " + detail
 	case force:
 		return true, "promoted by --force although " + verdict + ": " + detail

@@ -198,3 +198,14 @@ func TestRunFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestSummaryOfKeepsPerTopicF1: the console compares versions topic by
+// topic, so the stored summary must carry each label's F1.
+func TestSummaryOfKeepsPerTopicF1(t *testing.T) {
+	m := topic.Evaluate([]string{"World", "Sports"}, []string{"World", "Sports", "Sports"},
+		[]topic.Prediction{{Label: "World"}, {Label: "World"}, {Label: "Sports"}})
+	s := SummaryOf(m)
+	if len(s.PerTopicF1) != 2 || s.PerTopicF1["World"] != m.PerClass[0].F1 || s.PerTopicF1["Sports"] != m.PerClass[1].F1 {
+		t.Fatalf("per-topic F1 %v, per class %+v", s.PerTopicF1, m.PerClass)
+	}
+}
