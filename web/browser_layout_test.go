@@ -159,7 +159,9 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		{"/console/users", "users-page"},
 		{"/console/keys", "keys-page"},
 	}
-	for _, width := range []int64{390, 360} {
+	// 800 px is a tablet, or a narrow window: the sidebar shows and leaves
+	// the page a column about as narrow as a phone's.
+	for _, width := range []int64{390, 360, 800} {
 		if err := chromedp.Do(ctx, phone(width)); err != nil {
 			t.Fatal(err)
 		}
@@ -238,16 +240,9 @@ type labelPlace struct {
 func TestBrowserPhoneReview(t *testing.T) {
 	ts, _ := layoutServer(t)
 	ctx := newBrowser(t, 90*time.Second)
-	err := chromedp.Do(ctx,
-		phone(390),
-		browserLogIn(ts.URL, "reviewer@example.com", testPassword, "/console/review"),
-		chromedp.WaitVisible(testid("review-item")),
-		reviewScriptReady,
-	)
-	if err != nil {
+	if err := chromedp.Do(ctx, phone(390), browserLogIn(ts.URL, "reviewer@example.com", testPassword, "/console/review")); err != nil {
 		t.Fatal(err)
 	}
-	viewShot(t, ctx, "review-390")
 	place := func(when string) labelPlace {
 		t.Helper()
 		raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](firstLabelJS))
@@ -258,23 +253,37 @@ func TestBrowserPhoneReview(t *testing.T) {
 		if err := json.Unmarshal([]byte(raw), &p); err != nil {
 			t.Fatal(err)
 		}
-		// Wholly on the first screen, without scrolling.
+		// Wholly on the screen, without scrolling to it.
 		if p.Top < 0 || p.Bottom > p.WindowHeight {
 			t.Errorf("%s: the first label button spans %.0f–%.0f px in a %.0f px window", when, p.Top, p.Bottom, p.WindowHeight)
 		}
 		return p
 	}
-	first := place("on opening")
-	t.Logf("first label button at %.0f px from the top of a %.0f px window", first.Top, first.WindowHeight)
-	if w := measureWidth(t, ctx); w.InnerWidth != 390 || w.ScrollWidth > w.InnerWidth {
-		t.Errorf("review page %d px wide in a %d px window: %v", w.ScrollWidth, w.InnerWidth, w.Overflowing)
+	for _, width := range []int64{360, 390} {
+		err := chromedp.Do(ctx,
+			phone(width),
+			chromedp.Navigate(ts.URL+"/console/review"),
+			chromedp.WaitVisible(testid("review-item")),
+			reviewScriptReady,
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := place(fmt.Sprintf("at %d px, on opening", width))
+		t.Logf("at %d px the first label button is %.0f px from the top of a %.0f px window", width, first.Top, first.WindowHeight)
+		if w := measureWidth(t, ctx); w.InnerWidth != int(width) || w.ScrollWidth > w.InnerWidth {
+			t.Errorf("at %d px the review page is %d px wide in a %d px window: %v", width, w.ScrollWidth, w.InnerWidth, w.Overflowing)
+		}
+		if width == 390 {
+			viewShot(t, ctx, "review-390")
+		}
+		// Reading on, the buttons stay in reach.
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
+			`document.querySelector('[data-testid="review-text"]').scrollIntoView({block: "end"})`)); err != nil {
+			t.Fatal(err)
+		}
+		place(fmt.Sprintf("at %d px, at the end of the article", width))
 	}
-	// Reading on, the buttons stay in reach.
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
-		`document.querySelector('[data-testid="review-text"]').scrollIntoView({block: "end"})`)); err != nil {
-		t.Fatal(err)
-	}
-	place("at the end of the article")
 
 	// A tap labels the item and brings the next one.
 	before, err := chromedp.Run(ctx, chromedp.Evaluate[string](currentItemJS))
