@@ -54,17 +54,42 @@ func layoutServer(t *testing.T) (*httptest.Server, int64) {
 			Review: &store.ReviewRequest{Reason: "least_confidence", Priority: 1 / float64(i+1), Uncertainty: 0.5, RequiredReviews: 1},
 		})
 	}
-	// Short ones behind them, so the bulk page has rows to show.
-	for i := range 8 {
+	// Short ones behind them, so the bulk page has rows to show, and two
+	// for double review last.
+	for i := range 10 {
+		required := 1
+		if i >= 8 {
+			required = 2
+		}
 		cs = append(cs, store.Classification{
 			Article:    store.NewArticle{Title: fmt.Sprintf("Brief %d", i), Source: "blog", Body: "A short item."},
 			Prediction: store.NewPrediction{ModelVersion: "fake-v1", Label: "World", Confidence: 0.6, Scores: map[string]float64{"World": 0.6, "Sports": 0.4}},
-			Review:     &store.ReviewRequest{Reason: "margin", Priority: 0.01, Uncertainty: 0.4, RequiredReviews: 1},
+			Review:     &store.ReviewRequest{Reason: "margin", Priority: 0.01 / float64(i+1), Uncertainty: 0.4, RequiredReviews: required},
 		})
 	}
 	rec, err := db.RecordClassifications(ctx, cs)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Two reviewers disagree on one and agree on the other: the
+	// adjudication page gets a dispute and an agreement table.
+	queue, err := db.ReviewQueue(ctx, store.QueueFilter{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	double := map[string]int64{}
+	for _, it := range queue.Items {
+		if it.RequiredReviews == 2 {
+			double[it.Title] = it.ID
+		}
+	}
+	for _, l := range []struct{ who, title, label string }{
+		{"ann@example.com", "Brief 8", "Sports"}, {"bob@example.com", "Brief 8", "World"},
+		{"ann@example.com", "Brief 9", "World"}, {"bob@example.com", "Brief 9", "World"},
+	} {
+		if _, err := db.LabelReviewItems(ctx, store.LabelRequest{Reviewer: l.who, Items: []store.LabelInput{{ItemID: double[l.title], Label: l.label}}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return ts, rec[0].ArticleID
 }
@@ -147,7 +172,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 	pages := []struct{ path, testid string }{
 		{"/console/review", "review-page"},
 		{"/console/review/bulk", "review-bulk-page"},
-		{"/console/review/adjudication", "adjudication-page"},
+		{"/console/review/adjudication", "adjudication-item"},
 		{"/console/trends", "trends-page"},
 		{"/console/metrics", "metrics-page"},
 		{"/console/articles", "articles-page"},
