@@ -558,7 +558,7 @@ func reviewItem(v ReviewWorkspaceView, it ReviewItemView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<section aria-labelledby=\"review-labels-heading\"><h3 id=\"review-labels-heading\">Your label</h3><div class=\"review-labels\" data-testid=\"review-labels\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<section class=\"review-decision\" aria-labelledby=\"review-labels-heading\" data-testid=\"review-decision\"><h3 id=\"review-labels-heading\">Your label</h3><div class=\"review-labels\" data-testid=\"review-labels\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
