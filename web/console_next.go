@@ -27,8 +27,8 @@ const (
 //     the login page inside the page; next is the page it came from
 //     (HX-Current-URL), or for a boosted link the page it leads to.
 //   - A plain GET is redirected with next = itself.
-//   - Any other plain request (a form post) is redirected with next =
-//     the page the form was on (Referer).
+//   - A browser's form post is redirected with next = the page the form
+//     was on (Referer); other clients get 401.
 //
 // reason=expired tells the login page to say why: every HTMX request and
 // form post comes from a console page someone was logged in to, and a GET
@@ -54,9 +54,13 @@ func (s *Server) loginRequired(c echo.Context) error {
 		q.Set("reason", reasonExpired)
 	}
 	target := s.echo.Reverse(RouteConsoleLogin) + "?" + q.Encode()
-	if htmx {
+	ended := &Error{Status: http.StatusUnauthorized, Code: "login_required", Message: "your session has ended; log in to the console again"}
+	switch {
+	case htmx:
 		c.Response().Header().Set("HX-Redirect", target)
-		return &Error{Status: http.StatusUnauthorized, Code: "login_required", Message: "your session has ended; log in to the console again"}
+		return ended
+	case !safeMethod(req.Method) && !wantsHTML(req):
+		return ended // a script, not a browser: a redirect would only hide the 401
 	}
 	return c.Redirect(http.StatusSeeOther, target)
 }

@@ -34,6 +34,10 @@ func TestConsoleLoginRequired(t *testing.T) {
 		t.Fatalf("login: %d", res.StatusCode)
 	}
 	label := "/console/review/items/5/label"
+	// form is what a browser sends with a form post.
+	form := func(referer string) http.Header {
+		return http.Header{"Referer": {referer}, "Accept": {"text/html,application/xhtml+xml"}}
+	}
 	evil := "https://evil.example"
 	cases := []struct {
 		name       string
@@ -66,13 +70,15 @@ func TestConsoleLoginRequired(t *testing.T) {
 			http.Header{"Hx-Request": {"true"}, "Hx-Current-Url": {ts.URL + "/console/users/role"}},
 			http.StatusUnauthorized, defaultNext, reasonExpired},
 		{"form post returns to the form's page", ended, http.MethodPost, label,
-			http.Header{"Referer": {ts.URL + "/console/review?item=5"}}, http.StatusSeeOther, "/console/review?item=5", reasonExpired},
+			form(ts.URL + "/console/review?item=5"), http.StatusSeeOther, "/console/review?item=5", reasonExpired},
 		{"form post never returns to its own URL", ended, http.MethodPost, label,
-			http.Header{"Referer": {ts.URL + label}}, http.StatusSeeOther, defaultNext, reasonExpired},
+			form(ts.URL + label), http.StatusSeeOther, defaultNext, reasonExpired},
 		{"form post with a foreign referer", ended, http.MethodPost, label,
-			http.Header{"Referer": {evil + "/console/review"}}, http.StatusSeeOther, defaultNext, reasonExpired},
+			form(evil + "/console/review"), http.StatusSeeOther, defaultNext, reasonExpired},
 		{"form post with a protocol-relative referer", ended, http.MethodPost, label,
-			http.Header{"Referer": {"//evil.example/console/review"}}, http.StatusSeeOther, defaultNext, reasonExpired},
+			form("//evil.example/console/review"), http.StatusSeeOther, defaultNext, reasonExpired},
+		{"a script's post gets 401, not a redirect", ended, http.MethodPost, label,
+			http.Header{"Referer": {ts.URL + "/console/review"}}, http.StatusUnauthorized, "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,6 +89,12 @@ func TestConsoleLoginRequired(t *testing.T) {
 			location := res.Header.Get("Location")
 			if tc.wantStatus == http.StatusUnauthorized {
 				location = res.Header.Get("HX-Redirect")
+			}
+			if tc.wantNext == "" {
+				if location != "" {
+					t.Fatalf("redirected to %q", location)
+				}
+				return
 			}
 			next, reason := loginTarget(t, location)
 			if next != tc.wantNext || reason != tc.wantReason {
