@@ -58,7 +58,7 @@ type RunningError struct {
 
 func (e *RunningError) Error() string {
 	return fmt.Sprintf("training run %d is running (triggered by %s, started %s)",
-		e.Run.ID, e.Run.TriggeredBy, e.Run.StartedAt.UTC().Format(time.RFC3339))
+		e.Run.ID, e.Run.TriggeredBy, humanTime(e.Run.StartedAt, time.Now()))
 }
 
 // Is makes a RunningError match ErrConflict.
@@ -88,7 +88,7 @@ func (db *DB) StartTrainingRun(ctx context.Context, r NewTrainingRun, staleAfter
 			if now.Sub(last) < staleAfter {
 				return &RunningError{Run: cur}
 			}
-			msg := fmt.Sprintf("abandoned: no heartbeat since %s; its process is gone", last.UTC().Format(time.RFC3339))
+			msg := fmt.Sprintf("abandoned: no heartbeat since %s; its process is gone", last.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE training_runs SET status = 'failed', error = ?, finished_at = ?
 				WHERE id = ?`), msg, now, cur.ID); err != nil {
 				return err
