@@ -204,3 +204,60 @@ func TestBrowserSessionExpiryKeepsLabel(t *testing.T) {
 		t.Fatalf("JavaScript errors:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// TestBrowserPendingActionOffer checks the offer of a change kept from an
+// ended session: only to the user who sent it, only on its page, and
+// Discard drops it unsent.
+func TestBrowserPendingActionOffer(t *testing.T) {
+	ts, _, db, ids := reviewConsole(t, 2, 1)
+	ctx := newBrowser(t, 60*time.Second)
+	stash := func(user, page string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`sessionStorage.setItem("newsintel.pending", JSON.stringify({
+			verb: "post", path: "/console/review/items/%d/label", fields: [["label", "World"]],
+			page: %q, user: %q, target: "#review-workspace", swap: "innerHTML", at: Date.now()}))`, ids[0], page, user))
+	}
+	offered := `!!document.querySelector('[data-testid="pending-action"]')`
+	stashed := `sessionStorage.getItem("newsintel.pending") !== null`
+	check := func(what, cond string, want bool) {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		if err != nil || got != want {
+			t.Fatalf("%s: %v (%v), want %v", what, got, err, want)
+		}
+	}
+	if err := chromedp.Do(ctx,
+		browserLogIn(ts.URL, "reviewer@example.com", testPassword, "/console/review"),
+		chromedp.WaitVisible(testid("review-item")),
+		stash("someone@example.com", "/console/review"),
+		chromedp.Reload(),
+		chromedp.WaitVisible(testid("review-item")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	check("another user's change is offered", offered, false)
+	check("another user's change is kept", stashed, false)
+
+	if err := chromedp.Do(ctx,
+		stash("reviewer@example.com", "/console/articles"),
+		chromedp.Reload(),
+		chromedp.WaitVisible(testid("review-item")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	check("a change from another page is offered here", offered, false)
+	check("a change from another page is kept for it", stashed, true)
+
+	if err := chromedp.Do(ctx,
+		stash("reviewer@example.com", "/console/review"),
+		chromedp.Reload(),
+		chromedp.WaitVisible(testid("pending-action")),
+		chromedp.Click(testid("pending-discard")),
+		chromedp.Poll[chromedp.Void](`!document.querySelector('[data-testid="pending-action"]')`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	check("a discarded change is kept", stashed, false)
+	if it := item(t, db, ids[0]); it.State == store.StateLabeled {
+		t.Fatal("a discarded change was sent")
+	}
+}

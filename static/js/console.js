@@ -136,7 +136,7 @@
     if (p.user && p.user !== user) { dropPending(); return; } // someone else's
     if (document.querySelector('[data-testid="pending-action"]')) return;
     var box = document.createElement("div");
-    box.className = "admin-notice pending-action";
+    box.className = "admin admin-notice pending-action"; // .admin styles its buttons
     box.setAttribute("role", "alert");
     box.setAttribute("data-testid", "pending-action");
     var text = document.createElement("p");
@@ -145,10 +145,12 @@
     var drop = button("Discard", "pending-discard", "secondary");
     send.addEventListener("click", function () { sendPending(p, box); });
     drop.addEventListener("click", function () { dropPending(); box.remove(); });
+    var actions = document.createElement("div");
+    actions.className = "admin-actions";
+    actions.appendChild(send);
+    actions.appendChild(drop);
     box.appendChild(text);
-    box.appendChild(send);
-    box.appendChild(document.createTextNode(" "));
-    box.appendChild(drop);
+    box.appendChild(actions);
     main.insertBefore(box, main.firstChild);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", offerPending);
