@@ -86,6 +86,10 @@
   function describe(p) {
     var label = null;
     p.fields.forEach(function (f) { if (f[0] === "label") label = f[1]; });
+    var items = p.fields.filter(function (f) { return f[0] === "item"; }).length;
+    if (/\/review\/bulk$/.test(p.path) && label !== null && items > 0) {
+      return "Your unsent label '" + label + "' for " + items + (items === 1 ? " item" : " items");
+    }
     var m = /\/items\/(\d+)\/(label|skip|undo)$/.exec(p.path);
     if (m && m[2] === "label" && label !== null) return "Your unsent label '" + label + "' for item " + m[1];
     if (m) return "Your unsent " + m[2] + " of item " + m[1];
