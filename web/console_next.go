@@ -54,7 +54,7 @@ func (s *Server) loginRequired(c echo.Context) error {
 		q.Set("reason", reasonExpired)
 	}
 	target := s.echo.Reverse(RouteConsoleLogin) + "?" + q.Encode()
-	ended := &Error{Status: http.StatusUnauthorized, Code: "login_required", Message: "your session has ended; log in to the console again"}
+	ended := &Error{Status: http.StatusUnauthorized, Code: "login_required", Message: "log in to the console: there is no session, or it has ended"}
 	switch {
 	case htmx:
 		c.Response().Header().Set("HX-Redirect", target)
