@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-//go:embed css js
+//go:embed css js img
 var files embed.FS
 
 // Prefix is the URL path the assets are served under.
@@ -74,6 +74,13 @@ func (a *Assets) URL(name string) string {
 		panic(fmt.Sprintf("static: no embedded asset %q", name))
 	}
 	return Prefix + asset.Hashed
+}
+
+// Get finds an asset by its embedded name, for the few URLs that cannot
+// carry a hash (/favicon.ico).
+func (a *Assets) Get(name string) (*Asset, bool) {
+	asset, ok := a.byName[name]
+	return asset, ok
 }
 
 // Lookup finds an asset by the hashed name in its URL (without Prefix).

@@ -98,7 +98,7 @@ func (s itemState) available(reviewer string, now time.Time) error {
 	case s.state == StateClaimed && (s.claimedBy == reviewer || s.lease.Time.Before(now)):
 		return nil
 	case s.state == StateClaimed:
-		return conflictf("item %d is claimed by another reviewer until %s", s.id, s.lease.Time.Format(time.RFC3339))
+		return conflictf("item %d is claimed by another reviewer until %s", s.id, humanTime(s.lease.Time, now))
 	default:
 		return conflictf("item %d is %s already", s.id, s.state)
 	}

@@ -109,7 +109,7 @@ func (db *DB) UndoReviewAction(ctx context.Context, req ActionRequest) (ActionOu
 		}
 		if now.Sub(at) > req.Window {
 			return fmt.Errorf("review item %d: %w", req.ItemID,
-				conflictf("your last action on item %d was at %s, outside the %s undo window", req.ItemID, at.Format(time.RFC3339), req.Window))
+				conflictf("your last action on item %d was at %s, outside the %s undo window", req.ItemID, humanTime(at, now), humanDuration(req.Window)))
 		}
 		var later int
 		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM review_actions

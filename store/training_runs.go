@@ -18,14 +18,17 @@ const (
 
 // Who started a training run (training_runs.triggered_by).
 const (
-	TriggerCLI  = "cli"
-	TriggerAPI  = "api"
-	TriggerAuto = "auto"
+	TriggerCLI     = "cli"
+	TriggerAPI     = "api"
+	TriggerConsole = "console"
+	TriggerAuto    = "auto"
 )
 
 // NewTrainingRun is a run about to start.
 type NewTrainingRun struct {
 	TriggeredBy string
+	// StartedBy is who: a console user's email, an API key's name.
+	StartedBy   string
 	Forced      bool
 	BaseVersion string
 }
@@ -35,6 +38,7 @@ type TrainingRun struct {
 	ID          int64
 	Status      string
 	TriggeredBy string
+	StartedBy   string
 	Forced      bool
 	BaseVersion string
 	NewVersion  string
@@ -58,7 +62,7 @@ type RunningError struct {
 
 func (e *RunningError) Error() string {
 	return fmt.Sprintf("training run %d is running (triggered by %s, started %s)",
-		e.Run.ID, e.Run.TriggeredBy, e.Run.StartedAt.UTC().Format(time.RFC3339))
+		e.Run.ID, e.Run.TriggeredBy, humanTime(e.Run.StartedAt, time.Now()))
 }
 
 // Is makes a RunningError match ErrConflict.
@@ -72,7 +76,7 @@ func (e *RunningError) Is(target error) bool { return target == ErrConflict }
 // the answer is a *RunningError, which is ErrConflict.
 func (db *DB) StartTrainingRun(ctx context.Context, r NewTrainingRun, staleAfter time.Duration) (TrainingRun, error) {
 	now := time.Now().UTC()
-	run := TrainingRun{Status: RunRunning, TriggeredBy: r.TriggeredBy, Forced: r.Forced, BaseVersion: r.BaseVersion,
+	run := TrainingRun{Status: RunRunning, TriggeredBy: r.TriggeredBy, StartedBy: r.StartedBy, Forced: r.Forced, BaseVersion: r.BaseVersion,
 		StartedAt: now, HeartbeatAt: &now, DataCounts: json.RawMessage("{}"), Metrics: json.RawMessage("{}")}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		cur, err := db.trainingRun(ctx, tx, `status = 'running'`)
@@ -88,16 +92,16 @@ func (db *DB) StartTrainingRun(ctx context.Context, r NewTrainingRun, staleAfter
 			if now.Sub(last) < staleAfter {
 				return &RunningError{Run: cur}
 			}
-			msg := fmt.Sprintf("abandoned: no heartbeat since %s; its process is gone", last.UTC().Format(time.RFC3339))
+			msg := fmt.Sprintf("abandoned: no heartbeat since %s; its process is gone", last.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE training_runs SET status = 'failed', error = ?, finished_at = ?
 				WHERE id = ?`), msg, now, cur.ID); err != nil {
 				return err
 			}
 		}
 		err = tx.QueryRowContext(ctx, db.rebind(`INSERT INTO training_runs
-			(status, base_version, triggered_by, forced, started_at, heartbeat_at)
-			VALUES ('running', ?, ?, ?, ?, ?) RETURNING id`),
-			nullString(r.BaseVersion), r.TriggeredBy, r.Forced, now, now).Scan(&run.ID)
+			(status, base_version, triggered_by, started_by, forced, started_at, heartbeat_at)
+			VALUES ('running', ?, ?, ?, ?, ?, ?) RETURNING id`),
+			nullString(r.BaseVersion), r.TriggeredBy, r.StartedBy, r.Forced, now, now).Scan(&run.ID)
 		if violatesUnique(err) {
 			// A run started between our read and our insert (Postgres).
 			return fmt.Errorf("another training run started just now: %w", ErrConflict)
@@ -211,7 +215,7 @@ func jsonObject(v any) (string, error) {
 	return string(raw), err
 }
 
-const runColumns = `id, status, triggered_by, forced, base_version, new_version, data_counts, metrics, decision, error,
+const runColumns = `id, status, triggered_by, started_by, forced, base_version, new_version, data_counts, metrics, decision, error,
 	started_at, heartbeat_at, finished_at`
 
 func scanRun(r interface{ Scan(dest ...any) error }) (TrainingRun, error) {
@@ -221,7 +225,7 @@ func scanRun(r interface{ Scan(dest ...any) error }) (TrainingRun, error) {
 		counts, metrics        []byte
 		heartbeat, finishedRaw sql.NullTime
 	)
-	err := r.Scan(&run.ID, &run.Status, &run.TriggeredBy, &run.Forced, &base, &newVersion, &counts, &metrics,
+	err := r.Scan(&run.ID, &run.Status, &run.TriggeredBy, &run.StartedBy, &run.Forced, &base, &newVersion, &counts, &metrics,
 		&run.Decision, &run.Error, &run.StartedAt, &heartbeat, &finishedRaw)
 	if err != nil {
 		return run, err

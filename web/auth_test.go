@@ -15,6 +15,7 @@ var publicRoutes = []string{
 	"GET /health",
 	"GET /ready",
 	"GET /static/*",
+	"GET /favicon.ico",
 	"GET /",
 	"GET /console/login",
 	"POST /console/login",

@@ -181,12 +181,30 @@ func (s *Server) saveTaxonomy(c echo.Context, create bool, name string) error {
 			return err
 		}
 		general := placeIssues(&v, kept, invalid)
-		v.Error = strings.TrimSpace("The taxonomy was not saved; fix the fields marked below. " + strings.Join(general, " "))
+		v.Error = strings.TrimSpace("The taxonomy was not saved. " + strings.Join(general, " "))
+		if fieldMarked(v) {
+			// Only when one is: pointing at marks that are not there sends
+			// the user looking for them.
+			v.Error += " Fix the fields marked below."
+		}
 		return s.render(c, http.StatusUnprocessableEntity, v.Title, views.TaxonomyForm(v))
 	}
 	done := map[bool]string{true: "created", false: "saved"}[create]
 	q := url.Values{"done": {done}, "name": {name}}
 	return c.Redirect(http.StatusSeeOther, s.echo.Reverse(RouteConsoleTaxonomies)+"?"+q.Encode())
+}
+
+// fieldMarked reports whether placeIssues put an error beside a field.
+func fieldMarked(v views.TaxonomyFormView) bool {
+	if v.NameError != "" {
+		return true
+	}
+	for _, t := range v.Topics {
+		if t.NameError != "" || t.DescriptionError != "" || t.ExamplesError != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) taxonomyDeleteView(c echo.Context, t store.Taxonomy) views.AdminConfirmView {

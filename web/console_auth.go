@@ -7,10 +7,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -188,23 +188,13 @@ func (s *Server) requireUser(roles []string) echo.MiddlewareFunc {
 			}
 			req := c.Request()
 			if u == nil {
-				target := consoleLogin + "?next=" + url.QueryEscape(req.URL.RequestURI())
-				if req.Header.Get("HX-Request") == "true" {
-					// A swap would put the login page inside the page.
-					c.Response().Header().Set("HX-Redirect", target)
-					return &Error{Status: http.StatusUnauthorized, Code: "login_required", Message: "log in to the console"}
-				}
-				if req.Method == http.MethodGet || req.Method == http.MethodHead {
-					return c.Redirect(http.StatusSeeOther, target)
-				}
-				return &Error{Status: http.StatusUnauthorized, Code: "login_required", Message: "log in to the console"}
+				return s.loginRequired(c)
 			}
 			// Known before the role check, so that even a 403 page shows the
 			// sidebar and a way to log out.
 			c.Set(echoUserKey, u)
 			if !u.Can(roles...) {
-				return &Error{Status: http.StatusForbidden, Code: "forbidden",
-					Message: "your role (" + u.Role + ") cannot use this page; it is for " + strings.Join(roles, " or ")}
+				return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(u, roles)}
 			}
 			if !safeMethod(req.Method) {
 				given := req.Header.Get(HeaderCSRF)
@@ -219,6 +209,28 @@ func (s *Server) requireUser(roles []string) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// forbiddenMessage says which roles a page needs and which one the user
+// has, so they know whom to ask. Admins may open every page.
+func forbiddenMessage(u *ConsoleUser, roles []string) string {
+	needs := make([]string, 0, len(roles)+1)
+	for _, r := range roles {
+		if r != store.RoleAdmin {
+			needs = append(needs, r)
+		}
+	}
+	needs = append(needs, store.RoleAdmin)
+	return fmt.Sprintf("this page needs the %s role; you are logged in as %s with the %s role, so ask an admin for access",
+		orList(needs), u.Email, u.Role)
+}
+
+// orList joins words as "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 func safeMethod(m string) bool {

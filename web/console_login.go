@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,21 +45,16 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// safeNext keeps post-login redirects on this console: a next of
-// "//evil.example" or "https://…" would make the login page an open
-// redirect.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/console") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
-		return "/console/"
-	}
-	return next
-}
-
 func (s *Server) loginPage(c echo.Context) error {
+	next := s.nextPage(c.QueryParam("next"))
 	if u, err := s.authenticate(c); err == nil && u != nil {
-		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+		return c.Redirect(http.StatusSeeOther, next)
 	}
-	return s.renderLogin(c, http.StatusOK, views.LoginView{Next: safeNext(c.QueryParam("next"))})
+	v := views.LoginView{Next: next}
+	if c.QueryParam("reason") == reasonExpired {
+		v.Notice = expiredNotice
+	}
+	return s.renderLogin(c, http.StatusOK, v)
 }
 
 // renderLogin shows the form with a fresh nonce cookie: the login form's
@@ -77,7 +71,7 @@ func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	email := store.NormalizeEmail(c.FormValue("email"))
 	password := c.FormValue("password")
-	next := safeNext(c.FormValue("next"))
+	next := s.nextPage(c.FormValue("next"))
 	nonce, err := c.Cookie(loginCookie)
 	if err != nil || subtle.ConstantTimeCompare([]byte(nonce.Value), []byte(c.FormValue(csrfField))) != 1 {
 		return s.renderLogin(c, http.StatusForbidden, views.LoginView{Email: email, Next: next,

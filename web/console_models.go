@@ -171,7 +171,7 @@ func candidateSets(raw json.RawMessage) []views.MetricView {
 }
 
 func runView(r store.TrainingRun) views.TrainingRunView {
-	v := views.TrainingRunView{ID: r.ID, Status: r.Status, TriggeredBy: r.TriggeredBy, Forced: r.Forced, Base: r.BaseVersion,
+	v := views.TrainingRunView{ID: r.ID, Status: r.Status, TriggeredBy: runStarter(r), Forced: r.Forced, Base: r.BaseVersion,
 		New: r.NewVersion, Decision: r.Decision, Error: r.Error, Started: consoleTime(r.StartedAt), Counts: countFacts(r.DataCounts)}
 	if r.FinishedAt != nil {
 		v.Duration = r.FinishedAt.Sub(r.StartedAt).Round(time.Second).String()
@@ -357,7 +357,7 @@ func (s *Server) consoleFinetune(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	run, err := s.finetuner.StartFinetune(ctx, FinetuneRequest{Force: c.FormValue("force") != "", DryRun: c.FormValue("dry_run") != "",
-		Actor: consoleUser(c).Email, RequestID: RequestID(ctx)})
+		Trigger: store.TriggerConsole, Actor: consoleUser(c).Email, RequestID: RequestID(ctx)})
 	var running *store.RunningError
 	if errors.As(err, &running) {
 		err = &Error{Status: http.StatusConflict, Code: "finetune_running", Message: running.Error() + "; wait for it to finish", Err: err}

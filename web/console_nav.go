@@ -32,7 +32,7 @@ var nav = []navEntry{
 // layoutView builds the page shell for the request: with the sidebar for
 // a logged-in user, bare otherwise.
 func (s *Server) layoutView(c echo.Context, title string) views.LayoutView {
-	v := views.LayoutView{Title: title, CSSURL: s.assets.URL("css/app.css"),
+	v := views.LayoutView{Title: title, CSSURL: s.assets.URL("css/app.css"), FaviconURL: s.assets.URL(faviconAsset),
 		ScriptURLs: []string{s.assets.URL("js/htmx.min.js"), s.assets.URL("js/console.js")}}
 	u := consoleUser(c)
 	if u == nil {

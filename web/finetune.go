@@ -23,9 +23,13 @@ type Finetuner interface {
 
 // FinetuneRequest is a request for a fine-tune, as the API received it.
 type FinetuneRequest struct {
-	Force     bool
-	DryRun    bool
-	Actor     string // the API key's name
+	Force  bool
+	DryRun bool
+	// Trigger is the door it came through: store.TriggerAPI or
+	// TriggerConsole.
+	Trigger string
+	// Actor is who asked: the API key's name, or the console user's email.
+	Actor     string
 	RequestID string
 }
 
@@ -58,7 +62,7 @@ func (s *Server) startFinetune(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	run, err := s.finetuner.StartFinetune(ctx, FinetuneRequest{Force: body.Force, DryRun: body.DryRun,
-		Actor: keyName(c), RequestID: RequestID(ctx)})
+		Trigger: store.TriggerAPI, Actor: keyName(c), RequestID: RequestID(ctx)})
 	var running *store.RunningError
 	if errors.As(err, &running) {
 		return &Error{Status: http.StatusConflict, Code: "finetune_running", Message: running.Error() + "; wait for it to finish", Err: err}
@@ -76,6 +80,7 @@ type TrainingRunJSON struct {
 	ID          int64           `json:"id"`
 	Status      string          `json:"status"`
 	TriggeredBy string          `json:"triggered_by"`
+	StartedBy   string          `json:"started_by,omitempty"`
 	Forced      bool            `json:"forced"`
 	BaseVersion string          `json:"base_version,omitempty"`
 	NewVersion  string          `json:"new_version,omitempty"`
@@ -96,7 +101,7 @@ func trainingRunJSON(r store.TrainingRun) TrainingRunJSON {
 		}
 		return m
 	}
-	return TrainingRunJSON{ID: r.ID, Status: r.Status, TriggeredBy: r.TriggeredBy, Forced: r.Forced, BaseVersion: r.BaseVersion,
+	return TrainingRunJSON{ID: r.ID, Status: r.Status, TriggeredBy: r.TriggeredBy, StartedBy: r.StartedBy, Forced: r.Forced, BaseVersion: r.BaseVersion,
 		NewVersion: r.NewVersion, Decision: r.Decision, Error: r.Error, DataCounts: raw(r.DataCounts), Metrics: raw(r.Metrics),
 		StartedAt: r.StartedAt, HeartbeatAt: r.HeartbeatAt, FinishedAt: r.FinishedAt, LabelIDs: r.LabelIDs}
 }
@@ -148,4 +153,13 @@ func (s *Server) getTrainingRun(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, trainingRunJSON(r))
+}
+
+// runStarter says who started a run and how, for people:
+// "admin@example.com (console)", or the door alone for older runs.
+func runStarter(r store.TrainingRun) string {
+	if r.StartedBy == "" || r.StartedBy == r.TriggeredBy {
+		return r.TriggeredBy
+	}
+	return r.StartedBy + " (" + r.TriggeredBy + ")"
 }

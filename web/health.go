@@ -112,3 +112,21 @@ func (s *Server) static(c echo.Context) error {
 	h.Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, asset.ContentType, asset.Body)
 }
+
+// faviconAsset is the console's icon, which pages link to by its hashed
+// URL (views.Layout).
+const faviconAsset = "img/favicon.svg"
+
+// favicon answers /favicon.ico, which browsers and crawlers ask for
+// whatever the page links to: the same SVG, under a name that does not
+// change, so cached for a day only.
+func (s *Server) favicon(c echo.Context) error {
+	asset, ok := s.assets.Get(faviconAsset)
+	if !ok {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, asset.ContentType, asset.Body)
+}

@@ -15,6 +15,7 @@ const (
 	RouteMetrics           = "metrics"
 	RouteMetricsPrometheus = "metrics-prometheus"
 	RouteStatic            = "static"
+	RouteFavicon           = "favicon"
 	RouteEmbed             = "embed"
 	RouteClassifyNews      = "classify-news"
 	RouteSummarize         = "summarize"
@@ -115,6 +116,7 @@ func (s *Server) routes() []route {
 		{RouteMetrics, http.MethodGet, "/metrics", false, s.metricsJSON},
 		{RouteMetricsPrometheus, http.MethodGet, "/metrics/prometheus", false, s.metricsPrometheus},
 		{RouteStatic, http.MethodGet, "/static/*", true, s.static},
+		{RouteFavicon, http.MethodGet, "/favicon.ico", true, s.favicon},
 		{RouteRoot, http.MethodGet, "/", true, s.root},
 		{RouteConsoleLogin, http.MethodGet, "/console/login", true, s.loginPage},
 		{RouteConsoleLoginPost, http.MethodPost, "/console/login", true, s.login},

@@ -104,6 +104,7 @@ type Server struct {
 	keys       consoleKeys
 	echo       *echo.Echo
 	patterns   map[string]bool // registered route patterns, for metric labels
+	getPages   map[string]bool // console pages a GET opens: where a login may return to
 	// promHandler serves the registry in the exposition format.
 	promHandler http.Handler
 }
@@ -123,7 +124,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		cfg: d.Config, store: d.Store, encoder: d.Encoder, classifier: d.Classifier, summarizer: d.Summarizer, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
 		finetuner: d.Finetuner, modelPath: d.ModelPath, coldStart: d.ColdStart,
-		echo: echo.New(), patterns: map[string]bool{}, keys: newConsoleKeys(d.Config.Console),
+		echo: echo.New(), patterns: map[string]bool{}, getPages: map[string]bool{}, keys: newConsoleKeys(d.Config.Console),
 		// The gzip middleware compresses every answer already; promhttp
 		// compressing too would send scrapers gzip inside gzip.
 		promHandler: promhttp.HandlerFor(d.Metrics.Registry(), promhttp.HandlerOpts{DisableCompression: true}),
@@ -176,6 +177,9 @@ func New(d Deps) (*Server, error) {
 	for _, p := range s.pages() {
 		e.Add(p.method, p.path, p.handler, s.requireUser(p.roles)).Name = p.name
 		s.patterns[p.path] = true
+		if p.method == http.MethodGet {
+			s.getPages[p.path] = true
+		}
 	}
 	return s, nil
 }

@@ -191,7 +191,11 @@ func newFinetuner(cfg config, db *store.DB, emb topic.Embedder, log *slog.Logger
 type finetuneStarter struct{ bg *finetune.Background }
 
 func (f finetuneStarter) StartFinetune(ctx context.Context, r web.FinetuneRequest) (store.TrainingRun, error) {
-	run, err := f.bg.Start(ctx, finetune.Options{TriggeredBy: store.TriggerAPI, Force: r.Force, DryRun: r.DryRun,
+	trigger := r.Trigger
+	if trigger == "" {
+		trigger = store.TriggerAPI
+	}
+	run, err := f.bg.Start(ctx, finetune.Options{TriggeredBy: trigger, Force: r.Force, DryRun: r.DryRun,
 		Actor: r.Actor, RequestID: r.RequestID})
 	if errors.Is(err, finetune.ErrClosed) {
 		return run, &web.Error{Status: http.StatusServiceUnavailable, Code: "shutting_down",

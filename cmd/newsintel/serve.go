@@ -42,6 +42,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	// Bind first: a busy port fails at once, before the database, the
+	// migrations and the model. Connections that arrive while those start
+	// wait in the listen queue.
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("LISTEN_ADDR: %w", err)
+	}
+	defer ln.Close()
+	// Whatever ends serve ends what it started: the deferred waits below
+	// (the model follower) would otherwise wait for a signal that, after
+	// a failure, never comes.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
 	db, err := store.Open(ctx, cfg.DBURL)
 	if err != nil {
@@ -104,7 +117,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		follow: !pinned, autoLabels: cfg.FinetuneAutoLabels, background: background}
 	followerDone := make(chan struct{})
 	go func() { follower.run(ctx); close(followerDone) }()
-	defer func() { <-followerDone }()
+	defer func() {
+		cancel()
+		<-followerDone
+	}()
 	summarizer, err := summarize.New(encoder, inference.ModelID)
 	if err != nil {
 		return err
@@ -140,10 +156,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("LISTEN_ADDR: %w", err)
-	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()),
 		slog.String("url", "http://"+ln.Addr().String()), slog.Int("api_keys", len(cfg.APIKeys)))
 	if err := serveHTTP(ctx, ln, srv, cfg.ShutdownTimeout, log); err != nil {

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -100,5 +102,35 @@ func TestShutdownDrainIsBounded(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a stuck request held shutdown past its bound")
+	}
+}
+
+// TestServeOnBusyPortExits starts a second serve on the port of a running
+// one: it must exit at once with the bind error, not keep running
+// without listening.
+func TestServeOnBusyPortExits(t *testing.T) {
+	first := startServer(t, map[string]string{"DATA_DIR": t.TempDir()})
+	u, err := url.Parse(first.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DATA_DIR": t.TempDir(), "MODEL_DIR": sharedModelDir(), "LISTEN_ADDR": u.Host}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envOf(env), nil, io.Discard, io.Discard) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), "LISTEN_ADDR") {
+			t.Fatalf("second serve on %s: %v, want the bind error", u.Host, err)
+		}
+	case <-time.After(10 * time.Second):
+		cancel()
+		<-done
+		t.Fatalf("a second serve on the busy %s still runs after 10 s", u.Host)
+	}
+	// The first server is unharmed.
+	if res, _ := get(t, first.URL+"/health", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("first server /health: %d", res.StatusCode)
 	}
 }

@@ -85,10 +85,10 @@ type Config struct {
 
 // Options are one run's.
 type Options struct {
-	TriggeredBy string // store.TriggerCLI, TriggerAPI or TriggerAuto
+	TriggeredBy string // store.TriggerCLI, TriggerAPI, TriggerConsole or TriggerAuto
 	Force       bool   // promote even if the gate rejects
 	DryRun      bool   // never promote
-	Actor       string // recorded with the promotion
+	Actor       string // who: recorded with the run and the promotion
 	RequestID   string
 	// Progress, when set, is told of each stage's advance.
 	Progress func(stage string, done, total int)
@@ -182,7 +182,7 @@ func (f *Finetuner) Start(ctx context.Context, opts Options) (store.TrainingRun,
 		return store.TrainingRun{}, err
 	}
 	return f.cfg.Store.StartTrainingRun(ctx, store.NewTrainingRun{
-		TriggeredBy: opts.TriggeredBy, Forced: opts.Force, BaseVersion: cur.Version}, f.cfg.StaleAfter)
+		TriggeredBy: opts.TriggeredBy, StartedBy: opts.Actor, Forced: opts.Force, BaseVersion: cur.Version}, f.cfg.StaleAfter)
 }
 
 // Run is Start then Execute: a whole run, as the CLI does it.
