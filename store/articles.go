@@ -305,9 +305,10 @@ func nullString(s string) any {
 	return s
 }
 
-// countTopicSlot adds a trained-model prediction to the rollup the trends
-// page reads, under the stored article's source and time (a duplicate may
-// arrive with others): its publication, or its arrival when it has none.
+// countTopicSlot adds a trained-model prediction to the rollups the
+// trends page reads, under the stored article's source and time (a
+// duplicate may arrive with others): its publication, or its arrival when
+// it has none.
 func (db *DB) countTopicSlot(ctx context.Context, tx *sql.Tx, r Recorded, a NewArticle, label string, now time.Time) error {
 	source, published, received := a.Source, a.PublishedAt, now
 	if r.Duplicate {
@@ -329,11 +330,13 @@ func (db *DB) countTopicSlot(ctx context.Context, tx *sql.Tx, r Recorded, a NewA
 	if published != nil {
 		at, undated = *published, 0
 	}
-	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO topic_slots (slot, source, label, undated, predicted) VALUES (?, ?, ?, ?, 1)
-		ON CONFLICT (slot, source, label, undated) DO UPDATE SET predicted = topic_slots.predicted + 1`),
-		trendSlot(at), source, label, undated)
-	if err != nil {
-		return fmt.Errorf("count topic slot: %w", err)
+	for _, ru := range trendRollups {
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO `+ru.table+` (slot, source, label, undated, predicted) VALUES (?, ?, ?, ?, 1)
+			ON CONFLICT (slot, source, label, undated) DO UPDATE SET predicted = `+ru.table+`.predicted + 1`),
+			ru.key(at), source, label, undated)
+		if err != nil {
+			return fmt.Errorf("count %s: %w", ru.table, err)
+		}
 	}
 	return nil
 }

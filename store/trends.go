@@ -86,12 +86,56 @@ func (q TrendQuery) Validate() error {
 	return nil
 }
 
-// trendSlot is the quarter hour an instant is counted in, as Unix
-// seconds: the rollup's key.
-func trendSlot(t time.Time) int64 { return t.Truncate(15 * time.Minute).Unix() }
+// trendRollup is one of the prediction rollups: counts per slot of the
+// articles' time, source, topic and whether the time is a publication
+// date. Zones offset by whole hours read topic_hours; the rest need
+// quarter hours, 4 times the rows.
+type trendRollup struct {
+	table string
+	slot  time.Duration
+}
 
-// slotSeconds is how long a rollup slot lasts.
-const slotSeconds = 15 * 60
+var (
+	hourRollup    = trendRollup{"topic_hours", time.Hour}
+	quarterRollup = trendRollup{"topic_slots", 15 * time.Minute}
+	trendRollups  = []trendRollup{hourRollup, quarterRollup}
+)
+
+// key is the slot an instant is counted in, as Unix seconds.
+func (r trendRollup) key(t time.Time) int64 { return t.Truncate(r.slot).Unix() }
+
+// zoneSpan is a stretch of time with one offset from UTC: until (Unix
+// seconds; the last span has none) and the offset in seconds.
+type zoneSpan struct {
+	until  int64
+	offset int
+}
+
+// zoneSpans lists loc's offsets over from..to, split at its transitions.
+func zoneSpans(loc *time.Location, from, to time.Time) []zoneSpan {
+	var out []zoneSpan
+	t := from.In(loc)
+	for {
+		_, offset := t.Zone()
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.Before(to) {
+			return append(out, zoneSpan{offset: offset})
+		}
+		out = append(out, zoneSpan{until: end.Unix(), offset: offset})
+		t = end.In(loc)
+	}
+}
+
+// rollupFor picks the coarsest rollup whose slots never straddle two
+// local days of spans.
+func rollupFor(spans []zoneSpan) trendRollup {
+	for _, s := range spans {
+		if s.offset%3600 != 0 {
+			return quarterRollup
+		}
+	}
+	return hourRollup
+}
 
 // articleEpoch is the dialect's expression for the Unix seconds of when an
 // article (a) counts: its publication, else its arrival.
@@ -102,28 +146,19 @@ func (db *DB) articleEpoch() string {
 	return `CAST(strftime('%s', COALESCE(a.published_at, a.ingested_at)) AS INTEGER)`
 }
 
-// localDay is the dialect's expression for the day (YYYY-MM-DD) in loc of
+// localDay is the dialect's expression for the local day (YYYY-MM-DD) of
 // epoch, an expression of Unix seconds, with its arguments. SQLite knows
-// no time zones, so the zone's offsets over from..to are spelled out: each
-// stretch between two transitions has one offset.
-func (db *DB) localDay(epoch string, loc *time.Location, from, to time.Time) (string, []any) {
+// no time zones, so the zone's offsets are spelled out, span by span.
+func (db *DB) localDay(epoch string, spans []zoneSpan) (string, []any) {
 	shifted, args := epoch, []any(nil)
-	if loc != time.UTC {
+	if len(spans) > 1 || spans[0].offset != 0 {
 		var b strings.Builder
-		t := from.In(loc)
-		for {
-			_, offset := t.Zone()
-			_, end := t.ZoneBounds()
-			if end.IsZero() || !end.Before(to) {
-				b.WriteString(`CAST(? AS BIGINT)`)
-				args = append(args, offset)
-				break
-			}
+		for _, s := range spans[:len(spans)-1] {
 			b.WriteString(`CASE WHEN ` + epoch + ` < CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE `)
-			args = append(args, end.Unix(), offset)
-			t = end.In(loc)
+			args = append(args, s.until, s.offset)
 		}
-		b.WriteString(strings.Repeat(` END`, len(args)/2))
+		b.WriteString(`CAST(? AS BIGINT)` + strings.Repeat(` END`, len(spans)-1))
+		args = append(args, spans[len(spans)-1].offset)
 		shifted = `(` + epoch + ` + ` + b.String() + `)`
 	}
 	if db.dialect == Postgres {
@@ -139,9 +174,9 @@ const reviewedFrom = `FROM labels l JOIN articles a ON a.id = l.article_id WHERE
 // TopicTrends counts predictions and settled labels per topic and day of
 // the articles' publication (or arrival, undated) in q.Zone, all in one
 // transaction so that the counts and totals agree. Predictions come from
-// the quarter-hour rollup (topic_slots), so a view costs the same with a
-// million predictions as with a hundred; labels are few and counted
-// directly.
+// a rollup (topic_hours, or topic_slots for zones offset by part of an
+// hour), so a view reads slots, not predictions; labels are few and
+// counted directly.
 func (db *DB) TopicTrends(ctx context.Context, q TrendQuery) (TopicTrends, error) {
 	var out TopicTrends
 	if err := q.Validate(); err != nil {
@@ -152,59 +187,55 @@ func (db *DB) TopicTrends(ctx context.Context, q TrendQuery) (TopicTrends, error
 		loc = time.UTC
 	}
 	from, to := q.From.Unix(), q.To.Unix()
+	spans := zoneSpans(loc, q.From, q.To)
+	rollup := rollupFor(spans)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		epoch := db.articleEpoch()
 		kinds := []struct {
 			name, from, epoch, count, topic, source, undated string
-			args                                             []any
 			counts                                           *[]TopicDayCount
 			totals, undatedDays                              *[]DayCount
 		}{
-			{"predicted", `FROM topic_slots t WHERE t.slot >= ? AND t.slot < ?`, "t.slot", "SUM(t.predicted)", "t.label", "t.source",
-				"t.undated = 1", []any{from, to}, &out.Predicted, &out.PredictedTotal, &out.PredictedUndated},
+			{"predicted", `FROM ` + rollup.table + ` t WHERE t.slot >= ? AND t.slot < ?`, "t.slot", "SUM(t.predicted)", "t.label", "t.source",
+				"t.undated", &out.Predicted, &out.PredictedTotal, &out.PredictedUndated},
 			{"reviewed", reviewedFrom + ` AND ` + epoch + ` >= ? AND ` + epoch + ` < ?`, epoch, "COUNT(*)", "l.label", "a.source",
-				"a.published_at IS NULL", []any{from, to}, &out.Reviewed, &out.ReviewedTotal, &out.ReviewedUndated},
+				"CASE WHEN a.published_at IS NULL THEN 1 ELSE 0 END", &out.Reviewed, &out.ReviewedTotal, &out.ReviewedUndated},
 		}
 		for _, k := range kinds {
-			day, dayArgs := db.localDay(k.epoch, loc, q.From, q.To)
-			where, args := k.from, k.args
+			// One pass per kind, by day, topic and whether dated: the
+			// totals and undated counts are sums of its rows.
+			day, args := db.localDay(k.epoch, spans)
+			where := k.from
+			args = append(args, from, to)
 			if q.Source != "" {
 				where += ` AND ` + k.source + ` = ?`
 				args = append(args, q.Source)
 			}
-			byTopic, topicArgs := where, slices.Clone(args)
-			if len(q.Topics) > 0 {
-				byTopic += ` AND ` + k.topic + ` IN (?` + strings.Repeat(`, ?`, len(q.Topics)-1) + `)`
-				for _, t := range q.Topics {
-					topicArgs = append(topicArgs, t)
-				}
-			}
-			query := `SELECT ` + day + `, ` + k.topic + `, ` + k.count + ` ` + byTopic + ` GROUP BY 1, 2 ORDER BY 1, 2`
-			if err := scanRows(ctx, tx, db.rebind(query), append(slices.Clone(dayArgs), topicArgs...), func(r *sql.Rows) error {
-				var c TopicDayCount
-				err := r.Scan(&c.Day, &c.Topic, &c.Count)
-				*k.counts = append(*k.counts, c)
-				return err
-			}); err != nil {
-				return fmt.Errorf("%s by topic: %w", k.name, err)
-			}
-			days := func(name, where string, args []any, dst *[]DayCount) error {
-				query := `SELECT ` + day + `, ` + k.count + ` ` + where + ` GROUP BY 1 ORDER BY 1`
-				if err := scanRows(ctx, tx, db.rebind(query), append(slices.Clone(dayArgs), args...), func(r *sql.Rows) error {
-					var c DayCount
-					err := r.Scan(&c.Day, &c.Count)
-					*dst = append(*dst, c)
+			query := `SELECT ` + day + `, ` + k.topic + `, ` + k.undated + `, ` + k.count + ` ` + where + ` GROUP BY 1, 2, 3 ORDER BY 1, 2`
+			err := scanRows(ctx, tx, db.rebind(query), args, func(r *sql.Rows) error {
+				var (
+					c       TopicDayCount
+					undated int
+				)
+				if err := r.Scan(&c.Day, &c.Topic, &undated, &c.Count); err != nil {
 					return err
-				}); err != nil {
-					return fmt.Errorf("%s %s: %w", k.name, name, err)
 				}
+				addDay(k.totals, c.Day, c.Count)
+				if len(q.Topics) > 0 && !slices.Contains(q.Topics, c.Topic) {
+					return nil
+				}
+				if undated == 1 {
+					addDay(k.undatedDays, c.Day, c.Count)
+				}
+				if n := len(*k.counts); n > 0 && (*k.counts)[n-1].Day == c.Day && (*k.counts)[n-1].Topic == c.Topic {
+					(*k.counts)[n-1].Count += c.Count
+					return nil
+				}
+				*k.counts = append(*k.counts, c)
 				return nil
-			}
-			if err := days("totals", where, args, k.totals); err != nil {
-				return err
-			}
-			if err := days("undated", byTopic+` AND `+k.undated, topicArgs, k.undatedDays); err != nil {
-				return err
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", k.name, err)
 			}
 		}
 		return nil
@@ -213,6 +244,27 @@ func (db *DB) TopicTrends(ctx context.Context, q TrendQuery) (TopicTrends, error
 		return out, fmt.Errorf("store: topic trends: %w", err)
 	}
 	return out, nil
+}
+
+// addDay adds n to day's count in days, which arrive in day order.
+func addDay(days *[]DayCount, day string, n int) {
+	if l := len(*days); l > 0 && (*days)[l-1].Day == day {
+		(*days)[l-1].Count += n
+		return
+	}
+	*days = append(*days, DayCount{Day: day, Count: n})
+}
+
+// distinctTrendValues lists the distinct values of a topic_hours column
+// (label or source, both indexed) but the empty one, sorted, by a loose index
+// scan: one index probe per value rather than a pass over every slot. It
+// runs alike on SQLite and Postgres.
+func distinctTrendValues(col string) string {
+	return `WITH RECURSIVE v(x) AS (
+		SELECT MIN(` + col + `) FROM topic_hours WHERE ` + col + ` <> ''
+		UNION ALL
+		SELECT (SELECT MIN(` + col + `) FROM topic_hours WHERE ` + col + ` > v.x) FROM v WHERE v.x IS NOT NULL
+	) SELECT x FROM v WHERE x IS NOT NULL`
 }
 
 // TrendFilters lists the article sources and the topics ever predicted by
@@ -230,10 +282,10 @@ func (db *DB) TrendFilters(ctx context.Context) (TrendFilters, error) {
 		}
 		// From the rollup, not articles and predictions: the same values at
 		// a fraction of the rows.
-		if err := scanRows(ctx, tx, `SELECT DISTINCT source FROM topic_slots WHERE source <> '' ORDER BY source`, nil, str(&out.Sources)); err != nil {
+		if err := scanRows(ctx, tx, distinctTrendValues("source"), nil, str(&out.Sources)); err != nil {
 			return fmt.Errorf("sources: %w", err)
 		}
-		const topics = `SELECT label FROM topic_slots
+		topics := `SELECT x FROM (` + distinctTrendValues("label") + `) t
 			UNION SELECT label FROM labels WHERE retracted_at IS NULL ORDER BY 1`
 		if err := scanRows(ctx, tx, topics, nil, str(&out.Topics)); err != nil {
 			return fmt.Errorf("topics: %w", err)
@@ -261,26 +313,33 @@ func scanRows(ctx context.Context, tx *sql.Tx, query string, args []any, scan fu
 	return rows.Err()
 }
 
-// RebuildTopicSlots recomputes the prediction rollup from the predictions
-// and their articles. The rollup is kept in step as predictions are
-// recorded; this is for rows written behind the store's back (bulk loads,
-// test fixtures, an article's date corrected) and for repair.
+// RebuildTopicSlots recomputes the prediction rollups from the
+// predictions and their articles. The rollups are kept in step as
+// predictions are recorded; this is for rows written behind the store's
+// back (bulk loads, test fixtures, an article's date corrected) and for
+// repair.
 func (db *DB) RebuildTopicSlots(ctx context.Context) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM topic_slots`); err != nil {
-			return err
+		for _, r := range trendRollups {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+r.table); err != nil {
+				return err
+			}
+			n := strconv.Itoa(int(r.slot / time.Second))
+			_, err := tx.ExecContext(ctx, `INSERT INTO `+r.table+` (slot, source, label, undated, predicted)
+				SELECT s - ((s % `+n+`) + `+n+`) % `+n+`, source, label, undated, COUNT(*)
+				FROM (SELECT `+db.articleEpoch()+` AS s, COALESCE(a.source, '') AS source, p.label AS label,
+						CASE WHEN a.published_at IS NULL THEN 1 ELSE 0 END AS undated
+					FROM predictions p JOIN articles a ON a.id = p.article_id
+					WHERE p.taxonomy IS NULL) t
+				GROUP BY 1, 2, 3, 4`)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.table, err)
+			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO topic_slots (slot, source, label, undated, predicted)
-			SELECT s - ((s % `+strconv.Itoa(slotSeconds)+`) + `+strconv.Itoa(slotSeconds)+`) % `+strconv.Itoa(slotSeconds)+`, source, label, undated, COUNT(*)
-			FROM (SELECT `+db.articleEpoch()+` AS s, COALESCE(a.source, '') AS source, p.label AS label,
-					CASE WHEN a.published_at IS NULL THEN 1 ELSE 0 END AS undated
-				FROM predictions p JOIN articles a ON a.id = p.article_id
-				WHERE p.taxonomy IS NULL) t
-			GROUP BY 1, 2, 3, 4`)
-		return err
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: rebuild topic_slots: %w", err)
+		return fmt.Errorf("store: rebuild trend rollups: %w", err)
 	}
 	return nil
 }
