@@ -64,10 +64,10 @@ type TrendFilters struct {
 	Topics  []string
 }
 
-// maxTrendSpan bounds one query: two years of days, and the trailing
-// weeks spike detection reads before them, is plenty for a chart and
-// keeps a careless URL from scanning the whole history.
-const maxTrendSpan = (2*366 + 28*7) * 24 * time.Hour
+// maxTrendSpan bounds one query: two years of days, widened to whole
+// weeks, and the 28 weeks spike detection reads before them, is plenty
+// for a chart and keeps a careless URL from scanning the whole history.
+const maxTrendSpan = (2*366 + 30*7) * 24 * time.Hour
 
 // Validate checks a query before it runs.
 func (q TrendQuery) Validate() error {

@@ -208,3 +208,14 @@ func TestConsoleTrendsEmptyRange(t *testing.T) {
 		}
 	}
 }
+
+// The longest range the form takes, by week, with its weeks of spike
+// history before it, is one the store answers.
+func TestConsoleTrendsLongestRange(t *testing.T) {
+	ts, _, _ := trendsServer(t)
+	c := browser(t)
+	logIn(t, c, ts.URL, "analyst@example.com", testPassword)
+	from := time.Date(2022, 1, 5, 0, 0, 0, 0, time.UTC) // a Wednesday
+	trendsGet(t, c, ts.URL, url.Values{"from": {from.Format(time.DateOnly)}, "to": {from.AddDate(0, 0, 731).Format(time.DateOnly)},
+		"interval": {"week"}, "tz": {"Pacific/Auckland"}})
+}
