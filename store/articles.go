@@ -139,7 +139,7 @@ func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now 
 	}
 
 	if p.Taxonomy == "" {
-		if err := db.countTopicDay(ctx, tx, r, a.Source, p.Label, now); err != nil {
+		if err := db.countTopicSlot(ctx, tx, r, a, p.Label, now); err != nil {
 			return r, err
 		}
 	}
@@ -305,22 +305,38 @@ func nullString(s string) any {
 	return s
 }
 
-// countTopicDay adds a trained-model prediction to the daily rollup the
-// trends page reads, under the source of the stored article (a duplicate
-// may arrive with another).
-func (db *DB) countTopicDay(ctx context.Context, tx *sql.Tx, r Recorded, source, label string, now time.Time) error {
+// countTopicSlot adds a trained-model prediction to the rollups the
+// trends page reads, under the stored article's source and time (a
+// duplicate may arrive with others): its publication, or its arrival when
+// it has none.
+func (db *DB) countTopicSlot(ctx context.Context, tx *sql.Tx, r Recorded, a NewArticle, label string, now time.Time) error {
+	source, published, received := a.Source, a.PublishedAt, now
 	if r.Duplicate {
-		var stored sql.NullString
-		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT source FROM articles WHERE id = ?`), r.ArticleID).Scan(&stored); err != nil {
-			return fmt.Errorf("article source: %w", err)
+		var (
+			stored sql.NullString
+			pub    sql.NullTime
+		)
+		err := tx.QueryRowContext(ctx, db.rebind(`SELECT source, published_at, ingested_at FROM articles WHERE id = ?`), r.ArticleID).
+			Scan(&stored, &pub, &received)
+		if err != nil {
+			return fmt.Errorf("article source and time: %w", err)
 		}
-		source = stored.String
+		source, published = stored.String, nil
+		if pub.Valid {
+			published = &pub.Time
+		}
 	}
-	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO topic_daily (day, source, label, predicted) VALUES (?, ?, ?, 1)
-		ON CONFLICT (day, source, label) DO UPDATE SET predicted = topic_daily.predicted + 1`),
-		now.UTC().Format(time.DateOnly), source, label)
-	if err != nil {
-		return fmt.Errorf("count topic day: %w", err)
+	at, undated := received, 1
+	if published != nil {
+		at, undated = *published, 0
+	}
+	for _, ru := range trendRollups {
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO `+ru.table+` (slot, source, label, undated, predicted) VALUES (?, ?, ?, ?, 1)
+			ON CONFLICT (slot, source, label, undated) DO UPDATE SET predicted = `+ru.table+`.predicted + 1`),
+			ru.key(at), source, label, undated)
+		if err != nil {
+			return fmt.Errorf("count %s: %w", ru.table, err)
+		}
 	}
 	return nil
 }

@@ -84,10 +84,10 @@ func (db *DB) ReviewProgress(ctx context.Context, q ProgressQuery) (ReviewProgre
 			// Topics and sources come from the trends rollup: every value
 			// the queue can hold, without joining thousands of open items
 			// to their predictions and articles on each page view.
-			{"topics", `SELECT DISTINCT label FROM topic_daily ORDER BY 1`, &p.Topics},
+			{"topics", distinctTrendValues("label"), &p.Topics},
 			{"reasons", `SELECT DISTINCT ri.reason FROM review_items ri
 				WHERE ri.state IN ('pending', 'claimed') AND ri.stage = 'review' ORDER BY 1`, &p.Reasons},
-			{"sources", `SELECT DISTINCT source FROM topic_daily WHERE source <> '' ORDER BY 1`, &p.Sources},
+			{"sources", distinctTrendValues("source"), &p.Sources},
 		} {
 			if err := db.queryStrings(ctx, tx, f.query, f.dst); err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)

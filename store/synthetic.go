@@ -110,7 +110,7 @@ func (db *DB) SeedSynthetic(ctx context.Context, spec SyntheticSpec) error {
 		return fmt.Errorf("store: synthetic corpus: %w", err)
 	}
 	// The predictions went in behind RecordClassifications' back.
-	return db.RebuildTopicDaily(ctx)
+	return db.RebuildTopicSlots(ctx)
 }
 
 // syntheticScores draws a probability vector with a clear winner most of

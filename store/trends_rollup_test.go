@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -9,7 +10,7 @@ import (
 	"github.com/newsintel/newsintel/store/storetest"
 )
 
-// The daily rollup follows RecordClassifications exactly, and a rebuild
+// The rollup follows RecordClassifications exactly, and a rebuild
 // from the predictions agrees with it.
 func TestTopicDailyRollup(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
@@ -41,10 +42,31 @@ func TestTopicDailyRollup(t *testing.T) {
 				t.Fatalf("%s: wire trends %+v", when, tr)
 			}
 		}
+		// A dated article counts on its day, and so does its duplicate,
+		// however it is resent.
+		published := time.Date(2024, 3, 10, 23, 0, 0, 0, time.FixedZone("UTC-5", -5*3600)) // the 11th, UTC
+		dated := mk("e", "wire", "World", "")
+		dated.Article.PublishedAt = &published
+		resent := mk("e", "blog", "World", "")
+		if _, err := db.RecordClassifications(ctx, []store.Classification{dated, resent}); err != nil {
+			t.Fatal(err)
+		}
+		checkDated := func(when string) {
+			day := time.Date(2024, 3, 11, 0, 0, 0, 0, time.UTC)
+			tr, err := db.TopicTrends(ctx, store.TrendQuery{From: day, To: day.AddDate(0, 0, 1), Source: "wire"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []store.TopicDayCount{{"2024-03-11", "World", 2}}; !reflect.DeepEqual(tr.Predicted, want) || len(tr.PredictedUndated) != 0 {
+				t.Fatalf("%s: dated trends %+v", when, tr)
+			}
+		}
 		check("kept in step")
-		if err := db.RebuildTopicDaily(ctx); err != nil {
+		checkDated("kept in step")
+		if err := db.RebuildTopicSlots(ctx); err != nil {
 			t.Fatal(err)
 		}
 		check("rebuilt")
+		checkDated("rebuilt")
 	})
 }

@@ -49,6 +49,11 @@ func seedTrends(t *testing.T, d store.Dialect) (*store.DB, *storetest.Raw) {
 	raw.Exec(t, `UPDATE review_items SET state = 'claimed', final_label_id = NULL, claimed_by = 'x', lease_expires_at = ?
 		WHERE final_label_id = ?`, day(2, 0), ids[4])
 	raw.Exec(t, `UPDATE articles SET source = 'wire' WHERE title IN ('l1', 'l3')`)
+	// Labels count on their article's day, not their own: date the
+	// articles as the labels were, then label them today.
+	raw.Exec(t, `UPDATE articles SET published_at = (SELECT MIN(l.created_at) FROM labels l WHERE l.article_id = articles.id)
+		WHERE title LIKE 'l_'`)
+	raw.Exec(t, `UPDATE labels SET created_at = ?`, time.Now().UTC())
 	return db, raw
 }
 
@@ -71,6 +76,8 @@ func TestTopicTrends(t *testing.T) {
 				},
 				PredictedTotal: []store.DayCount{{"2024-03-10", 3}, {"2024-03-11", 1}},
 				ReviewedTotal:  []store.DayCount{{"2024-03-10", 1}, {"2024-03-11", 2}},
+				// The predictions' articles have no date: counted as received.
+				PredictedUndated: []store.DayCount{{"2024-03-10", 3}, {"2024-03-11", 1}},
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("all:\n got %+v\nwant %+v", got, want)
@@ -84,10 +91,11 @@ func TestTopicTrends(t *testing.T) {
 				t.Fatal(err)
 			}
 			want = store.TopicTrends{
-				Predicted:      []store.TopicDayCount{{"2024-03-10", "World", 2}},
-				Reviewed:       []store.TopicDayCount{{"2024-03-10", "Business", 1}, {"2024-03-11", "World", 1}},
-				PredictedTotal: []store.DayCount{{"2024-03-10", 2}, {"2024-03-11", 1}},
-				ReviewedTotal:  []store.DayCount{{"2024-03-10", 1}, {"2024-03-11", 1}},
+				Predicted:        []store.TopicDayCount{{"2024-03-10", "World", 2}},
+				Reviewed:         []store.TopicDayCount{{"2024-03-10", "Business", 1}, {"2024-03-11", "World", 1}},
+				PredictedTotal:   []store.DayCount{{"2024-03-10", 2}, {"2024-03-11", 1}},
+				ReviewedTotal:    []store.DayCount{{"2024-03-10", 1}, {"2024-03-11", 1}},
+				PredictedUndated: []store.DayCount{{"2024-03-10", 2}},
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("filtered:\n got %+v\nwant %+v", got, want)

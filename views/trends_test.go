@@ -28,14 +28,16 @@ func TestTrendsPage(t *testing.T) {
 	c := chart.Chart{ID: "trends-predicted", Title: "Predicted", YLabel: "articles per day", Labels: []string{"2024-03-10"},
 		Series: []chart.Series{{Name: "World", Values: []float64{3}}}}
 	v := TrendsView{
-		Filters: TrendsFilters{Action: "/console/trends", From: "2024-03-01", To: "2024-03-10", Source: "wire", Sources: []string{"blog", "wire"},
+		Filters: TrendsFilters{Action: "/console/trends", From: "2024-03-01", To: "2024-03-10", Zone: "Asia/Kolkata",
+			Zones: []string{"UTC", "Asia/Kolkata"}, Source: "wire", Sources: []string{"blog", "wire"},
 			Topics: []TopicChoice{{Name: "Sports"}, {Name: "World", Checked: true}}, Interval: "week", View: "line", Measure: "share"},
 		Toggles: []ToggleGroup{{Label: "View", Options: []ToggleOption{
 			{Label: "Stacked", URL: "/console/trends?view=stacked", TestID: "toggle-view-stacked"},
 			{Label: "Lines", URL: "/console/trends?view=line", TestID: "toggle-view-line", Active: true}}}},
 		Predicted: c, Reviewed: chart.Chart{ID: "trends-reviewed", Labels: []string{"2024-03-10"}},
-		Spikes: []TrendSpike{{Kind: "Predicted", Topic: "World", Period: "2024-03-10", Count: 12, Z: "4.1", Mean: "2.0", Href: "/console/articles?topic=World"}},
-		CSVURL: "/console/trends.csv?from=2024-03-01",
+		Spikes:      []TrendSpike{{Kind: "Predicted", Topic: "World", Period: "2024-03-10", Count: 12, Expected: "2.0", P: "1.4e-06", Href: "/console/articles?topic=World"}},
+		CSVURL:      "/console/trends.csv?from=2024-03-01",
+		PartialNote: "Hatched: 2024-03-10 is partial.",
 	}
 	doc := trendsDoc(t, v)
 	if got := doc.Find(`[data-testid="trends-source"] option[selected]`).Text(); got != "wire" {
@@ -62,6 +64,20 @@ func TestTrendsPage(t *testing.T) {
 	}
 	if doc.Find(`[data-testid="trends-errors"]`).Length() != 0 {
 		t.Error("errors shown without errors")
+	}
+	if got := doc.Find(`[data-testid="trends-tz"] option[selected]`).AttrOr("value", ""); got != "Asia/Kolkata" {
+		t.Errorf("selected zone %q", got)
+	}
+	row := doc.Find(`[data-testid="spike-row"]`)
+	if row.Find(`[data-testid="spike-expected"]`).Text() != "2.0" || row.Find(`[data-testid="spike-p"]`).Text() != "1.4e-06" {
+		t.Errorf("spike row %q", row.Text())
+	}
+	if got := doc.Find(`[data-testid="trends-partial-note"]`).Text(); got != v.PartialNote {
+		t.Errorf("partial note %q", got)
+	}
+	v.PartialNote = ""
+	if trendsDoc(t, v).Find(`[data-testid="trends-partial-note"]`).Length() != 0 {
+		t.Error("partial note without partial periods")
 	}
 
 	v.Errors = []string{`from: "x" is not a date`}

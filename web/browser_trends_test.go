@@ -139,3 +139,61 @@ func TestBrowserMetricsRefresh(t *testing.T) {
 		t.Fatalf("paused region polls=%v: %v", polls, err)
 	}
 }
+
+// Backfilled articles, sent today with earlier publication dates, draw on
+// their own days: the planted burst is the one spike, today is hatched as
+// partial, and the zone chosen in the form reloads the chart in it.
+func TestBrowserTrendsBackfilled(t *testing.T) {
+	ts, db, _ := trendsServer(t)
+	burst := seedBackfill(t, db, 20)
+	ctx := newBrowser(t, 90*time.Second)
+	page := "/console/trends?" + url.Values{"from": {utcToday().AddDate(0, 0, -45).Format(time.DateOnly)}}.Encode()
+	err := chromedp.Do(ctx,
+		browserLogIn(ts.URL, "analyst@example.com", testPassword, page),
+		chromedp.WaitVisible(testid("trends-predicted-svg")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "trends-backfilled")
+	const predicted = `[data-testid="trends-predicted"]`
+	markers, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('`+predicted+` [data-testid="spike-marker"] title')].map(t => t.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(markers) != 1 || !strings.Contains(markers[0], "World, "+burst.Format(time.DateOnly)) || !strings.Contains(markers[0], "expected") {
+		t.Fatalf("spike markers %q", markers)
+	}
+	// The burst's bar stands far above the others on screen.
+	ratio, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(() => {
+		const hs = [...document.querySelectorAll('`+predicted+` g[data-series="World"] rect.chart-point')].map(r => r.getBoundingClientRect().height);
+		const sorted = [...hs].sort((a, b) => a - b);
+		return sorted[sorted.length - 1] / sorted[Math.floor(sorted.length / 2)];
+	})()`))
+	if err != nil || ratio < 5 {
+		t.Errorf("tallest World bar %.1f× the median: %v", ratio, err)
+	}
+	visible, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const p = document.querySelector('`+predicted+` [data-testid="partial-bucket"] rect');
+		return !!p && p.getBoundingClientRect().width > 0 && !!document.querySelector('[data-testid="trends-partial-note"]');
+	})()`))
+	if err != nil || !visible {
+		t.Errorf("today not shown as partial: %v", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(testid("trends-tz"), "Asia/Tokyo"),
+		chromedp.Click(testid("trends-apply")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trends-summary"][data-zone="Asia/Tokyo"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="trends-summary"]').textContent`))
+	if err != nil || !strings.Contains(summary, "(Asia/Tokyo)") {
+		t.Errorf("summary in Tokyo %q: %v", summary, err)
+	}
+	at, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(at, "tz=Asia%2FTokyo") {
+		t.Errorf("after choosing a zone, at %s (%v)", at, err)
+	}
+}

@@ -5,18 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/newsintel/newsintel/spike"
 	"github.com/newsintel/newsintel/store"
-)
-
-// Spike detection: a bucket is a spike when its count stands at least
-// spikeZ standard deviations above the mean of the spikeWindow buckets
-// before it, and reaches spikeMinCount, so that 0→2 on a quiet topic is not
-// news. The standard deviation is floored at 1: after a flat week any
-// jump would otherwise be infinitely surprising.
-const (
-	spikeWindow   = 7
-	spikeZ        = 3.0
-	spikeMinCount = 5
 )
 
 // Bucket intervals.
@@ -25,16 +15,25 @@ const (
 	intervalWeek = "week"
 )
 
-// bucket is one period of a trend: days Start through Last (UTC).
+// bucket is one period of a trend: days Start through Last, dates of
+// the chosen zone held as UTC midnights.
 type bucket struct {
 	Start, Last time.Time
 }
 
+// partial reports whether the period is not over by today (a date like
+// Start): its count is still growing.
+func (b bucket) partial(today time.Time) bool { return !b.Last.Before(today) }
+
 // label names a bucket as the chart and CSV show it.
 func (b bucket) label() string { return b.Start.Format(time.DateOnly) }
 
-// trendBuckets splits from..to (UTC days, inclusive) into buckets of the
-// interval, preceded by spikeWindow buckets of history for spike
+// spikeHistory is how many buckets before the shown ones are read, as the
+// spike detector's trailing window.
+var spikeHistory = spike.Default.Window
+
+// trendBuckets splits from..to (days, inclusive) into buckets of the
+// interval, preceded by spikeHistory buckets of history for spike
 // detection. Weeks run Monday to Sunday, so the range widens to whole
 // weeks. It returns all buckets and how many of them are history.
 func trendBuckets(from, to time.Time, interval string) ([]bucket, int) {
@@ -44,12 +43,12 @@ func trendBuckets(from, to time.Time, interval string) ([]bucket, int) {
 		from = from.AddDate(0, 0, -((int(from.Weekday()) + 6) % 7))
 		to = to.AddDate(0, 0, 6-(int(to.Weekday())+6)%7)
 	}
-	start := from.AddDate(0, 0, -step*spikeWindow)
+	start := from.AddDate(0, 0, -step*spikeHistory)
 	var out []bucket
 	for d := start; !d.After(to); d = d.AddDate(0, 0, step) {
 		out = append(out, bucket{Start: d, Last: d.AddDate(0, 0, step-1)})
 	}
-	return out, spikeWindow
+	return out, spikeHistory
 }
 
 // trendSeries is one topic's counts over the shown buckets.
@@ -58,26 +57,25 @@ type trendSeries struct {
 	Counts []int
 	// Shares are percentages of all topics' total in each bucket.
 	Shares []float64
-	Spikes []spike
-}
-
-// spike is a flagged bucket of a series.
-type spike struct {
-	Index int // into the shown buckets
-	Count int
-	Mean  float64 // of the trailing window
-	Z     float64
+	// Spikes index the shown buckets.
+	Spikes []spike.Spike
 }
 
 // trendSet is one kind of count (predicted or reviewed) bucketed.
 type trendSet struct {
 	Series []trendSeries
 	Totals []int // all topics per shown bucket
+	// Undated is how many of the shown topics' counts, over the shown
+	// buckets, are of articles without a publication date.
+	Undated int
 }
 
 // buildTrendSet buckets one kind's daily counts. topics fixes which series
 // appear and in what order, zero-filled where a topic had nothing.
-func buildTrendSet(rows []store.TopicDayCount, totals []store.DayCount, all []bucket, history int, topics []string) trendSet {
+//
+// Spikes are tested from the first bucket with any count on: before it
+// there is no data at all, an empty past rather than a quiet one.
+func buildTrendSet(rows []store.TopicDayCount, totals, undated []store.DayCount, all []bucket, history int, topics []string) trendSet {
 	index := func(day string) int {
 		d, err := time.Parse(time.DateOnly, day)
 		if err != nil || len(all) == 0 || d.Before(all[0].Start) {
@@ -108,6 +106,12 @@ func buildTrendSet(rows []store.TopicDayCount, totals []store.DayCount, all []bu
 		}
 	}
 	set := trendSet{Totals: sum[history:]}
+	for _, r := range undated {
+		if i := index(r.Day); i >= history {
+			set.Undated += r.Count
+		}
+	}
+	observed := slices.IndexFunc(sum, func(n int) bool { return n > 0 })
 	for _, t := range topics {
 		c := counts[t]
 		s := trendSeries{Topic: t, Counts: c[history:], Shares: make([]float64, len(all)-history)}
@@ -116,34 +120,13 @@ func buildTrendSet(rows []store.TopicDayCount, totals []store.DayCount, all []bu
 				s.Shares[i] = math.Round(1000*float64(s.Counts[i])/float64(tot)) / 10
 			}
 		}
-		s.Spikes = spikes(c, history)
+		for _, sp := range spike.Detect(c, history, max(observed, 0), spike.Default) {
+			sp.Index -= history
+			s.Spikes = append(s.Spikes, sp)
+		}
 		set.Series = append(set.Series, s)
 	}
 	return set
-}
-
-// spikes flags the buckets from first on whose count stands out against
-// the spikeWindow buckets before it. Indexes are relative to first.
-func spikes(counts []int, first int) []spike {
-	var out []spike
-	for i := max(first, spikeWindow); i < len(counts); i++ {
-		window := counts[i-spikeWindow : i]
-		mean := 0.0
-		for _, c := range window {
-			mean += float64(c)
-		}
-		mean /= float64(len(window))
-		variance := 0.0
-		for _, c := range window {
-			variance += (float64(c) - mean) * (float64(c) - mean)
-		}
-		sd := math.Max(math.Sqrt(variance/float64(len(window))), 1)
-		z := (float64(counts[i]) - mean) / sd
-		if z >= spikeZ && counts[i] >= spikeMinCount {
-			out = append(out, spike{Index: i - first, Count: counts[i], Mean: mean, Z: z})
-		}
-	}
-	return out
 }
 
 // trendTopics is the series to draw: the chosen topics, or every topic

@@ -47,7 +47,8 @@ func analystServer(t *testing.T) (*httptest.Server, *testServer, *store.DB, *sto
 
 // seedTrendData gives the 14 days before today a steady trickle of World
 // (2 a day, from the wire) and Sports (1 a day, from a blog) predictions,
-// with a World spike of 12 three days ago, and two feedback labels. It
+// with a World spike of 12 three days ago, and two feedback labels on
+// articles published two days ago (which the model called World). It
 // returns the day of the spike.
 func seedTrendData(t *testing.T, db *store.DB, raw *storetest.Raw) time.Time {
 	t.Helper()
@@ -71,8 +72,9 @@ func seedTrendData(t *testing.T, db *store.DB, raw *storetest.Raw) time.Time {
 		add("blog", "Sports", day)
 	}
 	for i, l := range []string{"Business", "World"} {
+		at := today.AddDate(0, 0, -2).Add(time.Duration(i) * time.Hour)
 		storetest.AddLabel(t, db, raw, storetest.HumanLabel{Title: "label " + l, Body: l, Label: l, Source: "feedback",
-			At: today.AddDate(0, 0, -2).Add(time.Duration(i) * time.Hour)})
+			At: at, Published: at})
 	}
 	return spikeDay
 }
@@ -189,7 +191,7 @@ func TestConsoleTrendsPage(t *testing.T) {
 		if n := doc.Find(`[data-testid="trends-reviewed"] rect.chart-point`).Length(); n != 2 {
 			t.Errorf("reviewed bars %d", n)
 		}
-		if got := doc.Find(`[data-testid="trends-summary"]`).Text(); !strings.Contains(got, "52 predictions and 2 human labels") {
+		if got := doc.Find(`[data-testid="trends-summary"]`).Text(); !strings.Contains(got, "54 predictions and 2 human labels") {
 			t.Errorf("summary %q", got)
 		}
 		if csvURL := doc.Find(`[data-testid="trends-csv"]`).AttrOr("href", ""); !strings.HasPrefix(csvURL, "/console/trends.csv?") || !strings.Contains(csvURL, "from="+from) {
@@ -259,6 +261,8 @@ func TestConsoleTrendsBadFilters(t *testing.T) {
 		"interval=month&from=2024-03-01":   `interval: "month"`,
 		"measure=ratio&to=2024-03-01&x=1":  `measure: "ratio"`,
 		"from=yesterday&to=2024-03-01&a=b": `from: "yesterday"`,
+		"tz=Mars/Olympus":                  `tz: "Mars/Olympus" is not an IANA time zone`,
+		"tz=Local":                         `tz: "Local" is not an IANA time zone`,
 	} {
 		res, body := fetch(t, c, http.MethodGet, ts.URL+"/console/trends?"+q, nil, http.Header{"Accept": {"text/html"}})
 		if res.StatusCode != http.StatusUnprocessableEntity {
@@ -308,7 +312,8 @@ func TestConsoleTrendsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := []string{"period_start", "period_end", "kind", "topic", "count", "share_percent", "period_total", "spike"}
+	header := []string{"period_start", "period_end", "kind", "topic", "count", "share_percent", "period_total", "spike",
+		"spike_expected", "spike_p_value", "partial"}
 	if !reflect.DeepEqual(records[0], header) {
 		t.Fatalf("header %v", records[0])
 	}
@@ -326,7 +331,7 @@ func TestConsoleTrendsCSV(t *testing.T) {
 		return nil
 	}
 	s := spikeDay.Format(time.DateOnly)
-	if got := find("predicted", "World", s); !reflect.DeepEqual(got, []string{s, s, "predicted", "World", "12", "92.3", "13", "true"}) {
+	if got := find("predicted", "World", s); !reflect.DeepEqual(got, []string{s, s, "predicted", "World", "12", "92.3", "13", "true", "2.00", "1.4e-06", "false"}) {
 		t.Errorf("spike row %v", got)
 	}
 	if got := find("predicted", "'=HYPERLINK(1)", day.Format(time.DateOnly)); got[4] != "1" {
@@ -345,7 +350,7 @@ func TestTrendBuckets(t *testing.T) {
 	if len(shown) != 2 || shown[0].Start.Format(time.DateOnly) != "2024-03-11" || shown[1].Last.Format(time.DateOnly) != "2024-03-24" {
 		t.Fatalf("weeks %v", shown)
 	}
-	if all[0].Start != shown[0].Start.AddDate(0, 0, -7*spikeWindow) {
+	if all[0].Start != shown[0].Start.AddDate(0, 0, -7*spikeHistory) {
 		t.Errorf("history starts %v", all[0].Start)
 	}
 	all, history = trendBuckets(wed, wed, intervalDay)
@@ -354,26 +359,44 @@ func TestTrendBuckets(t *testing.T) {
 	}
 }
 
-func TestSpikes(t *testing.T) {
-	cases := []struct {
-		name   string
-		counts []int
-		want   []int // indexes from first
-	}{
-		{"flat", []int{3, 3, 3, 3, 3, 3, 3, 3, 3}, nil},
-		{"jump after flat", []int{3, 3, 3, 3, 3, 3, 3, 9}, []int{0}},
-		{"jump below the minimum", []int{0, 0, 0, 0, 0, 0, 0, 4}, nil},
-		{"noisy history hides a jump", []int{1, 9, 1, 9, 1, 9, 1, 12}, nil},
-		{"two spikes", []int{2, 2, 2, 2, 2, 2, 2, 10, 2, 2, 40}, []int{0, 3}},
+// Spikes are tested against the days before, from the first day with any
+// data on, and never against an empty or all-zero past.
+func TestBuildTrendSetSpikes(t *testing.T) {
+	today := time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
+	all, history := trendBuckets(today.AddDate(0, 0, -29), today, intervalDay)
+	day := func(i int) string { return all[i].Start.Format(time.DateOnly) } // i indexes all buckets
+	last := len(all) - 1
+	build := func(rows []store.TopicDayCount) trendSet {
+		var totals []store.DayCount
+		for _, r := range rows {
+			totals = append(totals, store.DayCount{Day: r.Day, Count: r.Count})
+		}
+		return buildTrendSet(rows, totals, nil, all, history, []string{"World"})
 	}
-	for _, tc := range cases {
-		var got []int
-		for _, s := range spikes(tc.counts, spikeWindow) {
-			got = append(got, s.Index)
+	// Everything on the day it was received: 229 against nothing, which
+	// a z-score over a floor of 1 called a spike.
+	if got := build([]store.TopicDayCount{{Day: day(last), Topic: "World", Count: 229}}).Series[0].Spikes; len(got) != 0 {
+		t.Errorf("a lone day against an empty past: %+v", got)
+	}
+	// A steady 5 a day with a burst of +40 on one day: found, with what
+	// was expected and how unlikely it was.
+	var rows []store.TopicDayCount
+	burst := last - 10
+	for i := range all {
+		n := 5
+		if i == burst {
+			n = 45
 		}
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: spikes at %v, want %v", tc.name, got, tc.want)
-		}
+		rows = append(rows, store.TopicDayCount{Day: day(i), Topic: "World", Count: n})
+	}
+	got := build(rows).Series[0].Spikes
+	if len(got) != 1 || got[0].Index != burst-history || got[0].Count != 45 || got[0].Expected != 5 || got[0].P > 1e-12 {
+		t.Fatalf("burst: %+v", got)
+	}
+	// The same burst with only three days of data before it: too little
+	// history to judge.
+	if got := build(rows[burst-3:]).Series[0].Spikes; len(got) != 0 {
+		t.Errorf("burst after 3 days of data: %+v", got)
 	}
 }
 

@@ -105,6 +105,8 @@ type HumanLabel struct {
 	Source      string // "review" (the settled label of a review item) or "feedback"
 	By          string
 	At          time.Time // zero: now
+	// Published dates the article, which trends count by; zero for none.
+	Published time.Time
 }
 
 // AddLabel records the article (classified as "agnews-v1"), then a label
@@ -117,6 +119,9 @@ func AddLabel(t testing.TB, db *store.DB, raw *Raw, l HumanLabel) int64 {
 		Article: store.NewArticle{Title: l.Title, Body: l.Body},
 		Prediction: store.NewPrediction{ModelVersion: "agnews-v1", Label: "World", Confidence: 0.5,
 			Scores: map[string]float64{"World": 0.5}},
+	}
+	if !l.Published.IsZero() {
+		c.Article.PublishedAt = &l.Published
 	}
 	if l.Source == "review" {
 		c.Review = &store.ReviewRequest{Reason: "least_confidence", Priority: 0.5}

@@ -42,6 +42,15 @@ type Chart struct {
 	TickLabels []string
 	Series     []Series
 	Markers    []Marker
+	// Partial marks categories whose period is not over (or not wholly
+	// covered), so a low last bar is not read as a fall: hatched, labelled
+	// "partial".
+	Partial []bool
+	// Note says how the values were counted, under the title.
+	Note string
+	// Empty, if set, replaces the plot when no value is above zero: a
+	// blank pair of axes says nothing.
+	Empty string
 	// Compact drops the legend and data table, for sparklines in tables;
 	// the caller then shows the data itself.
 	Compact bool
@@ -109,7 +118,9 @@ func niceStep(raw float64, integer bool) float64 {
 	pow := math.Pow(10, math.Floor(math.Log10(raw)))
 	for _, m := range []float64{1, 2, 2.5, 5, 10} {
 		step := m * pow
-		if integer && step < 1 {
+		// Counts come in whole units: 2.5 between ticks would label 7.5
+		// articles.
+		if integer && (step < 1 || step != math.Trunc(step)) {
 			continue
 		}
 		if step >= raw {
@@ -292,6 +303,21 @@ func markerFill(shape, colour string) string {
 		return "none"
 	}
 	return colour
+}
+
+// partial reports whether category i is marked partial.
+func (c Chart) partial(i int) bool { return i < len(c.Partial) && c.Partial[i] }
+
+// isEmpty reports whether the chart has nothing above zero to draw.
+func (c Chart) isEmpty() bool {
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if v > 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func modeName(m Mode) string {

@@ -157,6 +157,9 @@ func TestTicks(t *testing.T) {
 		{3, true, []float64{0, 1, 2, 3}},
 		{8, true, []float64{0, 2, 4, 6, 8}},
 		{97, true, []float64{0, 20, 40, 60, 80, 100}},
+		// A raw step of 2.4 rounds to 2.5 for fractions, to 5 for counts.
+		{12, true, []float64{0, 5, 10, 15}},
+		{12, false, []float64{0, 2.5, 5, 7.5, 10, 12.5}},
 		{0.4, false, []float64{0, 0.1, 0.2, 0.3, 0.4}},
 		{100, false, []float64{0, 20, 40, 60, 80, 100}},
 	}
@@ -176,5 +179,66 @@ func TestStylesDistinct(t *testing.T) {
 			t.Errorf("style %d repeats %s", i, key)
 		}
 		seen[key] = true
+	}
+}
+
+// Count axes tick whole numbers only, whatever the largest count.
+func TestCountTicksAreWhole(t *testing.T) {
+	for max := 1; max <= 1000; max++ {
+		for _, v := range Ticks(float64(max), 5, true) {
+			if v != float64(int(v)) {
+				t.Fatalf("Ticks(%d) has %v", max, v)
+			}
+		}
+	}
+	c := sample(Stacked)
+	c.Series[0].Values = []float64{2, 11, 7}
+	doc := render(t, c)
+	doc.Find(`[data-testid="y-tick"] text`).Each(func(_ int, s *goquery.Selection) {
+		if strings.Contains(s.Text(), ".") {
+			t.Errorf("tick %q", s.Text())
+		}
+	})
+}
+
+// A chart with nothing to draw says so instead of drawing blank axes.
+func TestRenderEmpty(t *testing.T) {
+	c := sample(Stacked)
+	c.Empty = "No articles in this range."
+	for i := range c.Series {
+		c.Series[i].Values = []float64{0, 0, 0}
+	}
+	doc := render(t, c)
+	if got := strings.TrimSpace(doc.Find(`[data-testid="predicted-empty"]`).Text()); got != c.Empty {
+		t.Errorf("empty message %q", got)
+	}
+	if n := doc.Find("svg.chart-svg").Length(); n != 0 {
+		t.Errorf("%d plots drawn for no data", n)
+	}
+	// With data the message stays away.
+	doc = render(t, func() Chart { c := sample(Stacked); c.Empty = "none"; return c }())
+	if doc.Find(`[data-testid="predicted-empty"]`).Length() != 0 || doc.Find("svg.chart-svg").Length() != 1 {
+		t.Error("empty message shown over data")
+	}
+}
+
+// Partial periods are hatched and labelled, and only they.
+func TestRenderPartial(t *testing.T) {
+	c := sample(Stacked)
+	c.Partial = []bool{false, false, true}
+	c.Note = "By publication date."
+	doc := render(t, c)
+	parts := doc.Find(`[data-testid="partial-bucket"]`)
+	if parts.Length() != 1 || parts.AttrOr("data-index", "") != "2" || !strings.Contains(parts.Text(), "partial") {
+		t.Fatalf("partial buckets: %d, %q", parts.Length(), parts.Text())
+	}
+	if fill := parts.Find("rect").AttrOr("fill", ""); fill != "url(#predicted-hatch)" || doc.Find("pattern#predicted-hatch").Length() != 1 {
+		t.Errorf("partial fill %q", fill)
+	}
+	if got := doc.Find(`[data-testid="predicted-note"]`).Text(); got != c.Note {
+		t.Errorf("note %q", got)
+	}
+	if render(t, sample(Stacked)).Find(`[data-testid="partial-bucket"]`).Length() != 0 {
+		t.Error("partial buckets without Partial")
 	}
 }
