@@ -293,4 +293,3 @@ func drillTarget(t *testing.T, d store.Dialect, srcURL string) string {
 	src.Path = "/" + name
 	return src.String()
 }
-
