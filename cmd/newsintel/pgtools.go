@@ -96,6 +96,12 @@ func pgDump(ctx context.Context, dbURL, out string) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	// The dump is verified with pg_restore: both tools are needed.
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := pgTool(tool); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+	}
 	tmp := out + ".partial"
 	defer os.Remove(tmp)
 	args := []string{"--format=custom", "--file=" + tmp, "--dbname=" + conn}
@@ -169,6 +175,9 @@ func copyVersions(script []byte) ([]int, error) {
 // transaction, so a failed restore changes nothing. Forced, the archive's
 // objects are dropped and re-created (--clean --if-exists).
 func pgRestoreCmd(ctx context.Context, dbURL, from string, force bool, start time.Time, stdout, stderr io.Writer) error {
+	if _, err := pgTool("pg_restore"); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
 	version, err := pgArchiveSchemaVersion(ctx, from)
 	if err != nil {
 		return fmt.Errorf("restore: refusing %s: %w", from, err)
