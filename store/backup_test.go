@@ -223,4 +223,3 @@ func hasPostgres() bool {
 	}
 	return false
 }
-
