@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/store/storetest"
 )
 
@@ -178,6 +179,11 @@ func TestCrashDurability(t *testing.T) {
 			}
 			if lost != 0 {
 				t.Fatalf("%d acknowledged writes lost in the crash", lost)
+			}
+			if d == store.SQLite {
+				if bad := raw.Int(t, "SELECT COUNT(*) FROM pragma_integrity_check() WHERE integrity_check <> 'ok'"); bad != 0 {
+					t.Fatalf("integrity_check after the crash: %d problems", bad)
+				}
 			}
 			t.Logf("%s: SIGKILL under %d writers, restart and check in %s", d, writers, time.Since(start).Round(time.Millisecond))
 		})
