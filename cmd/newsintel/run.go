@@ -49,6 +49,10 @@ Commands:
   eval-summaries    ROUGE of the summarizer against Lead-3, TextRank and the
                     oracle, per corpus: [--data [NAME=]FILE.jsonl ...] [--held-out]
                     [--cross] [--sentences N] [--json]
+  backup            online, consistent copy of the database: --out FILE
+                    (SQLite: backup API; Postgres: pg_dump custom format)
+  restore           replace the database with a backup after checking it:
+                    --from FILE [--force] (needed if the database holds data)
   taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
   user ...          console accounts: add, list, passwd, disable, enable, role
                     (see: newsintel user)
@@ -89,6 +93,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return bench(ctx, rest, getenv, stdout, stderr)
 	case "eval-summaries":
 		return evalSummaries(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, getenv, stdout, stderr)
 	case "taxonomy":
 		return taxonomy(ctx, rest, getenv, stdin, stdout, stderr)
 	case "user":

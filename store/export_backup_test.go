@@ -1,0 +1,4 @@
+package store
+
+// EncodeValue exposes how Digest writes one value.
+var EncodeValue = encodeValue
