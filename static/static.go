@@ -14,7 +14,10 @@ import (
 	"strings"
 )
 
-//go:embed css js
+// vendor holds third-party dist files as their packages ship them, each
+// folder with the package's LICENSE and NOTICE (not embedded, not served).
+//
+//go:embed css js vendor/swagger-ui/*.js vendor/swagger-ui/*.css
 var files embed.FS
 
 // Prefix is the URL path the assets are served under.

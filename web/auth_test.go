@@ -18,6 +18,8 @@ var publicRoutes = []string{
 	"GET /",
 	"GET /console/login",
 	"POST /console/login",
+	"GET /openapi.json",
+	"GET /docs",
 }
 
 // concrete turns a route pattern into a path that matches it.
