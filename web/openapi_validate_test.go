@@ -275,3 +275,40 @@ func truncate(b []byte) string {
 	}
 	return string(bytes.TrimSpace(b))
 }
+
+// TestOpenAPIValidatorEnforces31Keywords pins the reason kin-openapi fits:
+// for a 3.1 document openapi3filter validates with JSON Schema 2020-12, so
+// 3.1-only keywords such as const constrain answers, instead of being
+// ignored as unknown 3.0 keywords.
+func TestOpenAPIValidatorEnforces31Keywords(t *testing.T) {
+	router, err := legacy.NewRouter(loadSpec(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, "/embed", strings.NewReader(`{"inputs":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := &openapi3filter.Options{AuthenticationFunc: authenticate, IncludeResponseStatus: true}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"error":{"code":"validation_failed","message":"m","request_id":"r","details":[{"field":"inputs","message":"empty"}]}}`, true},
+		{`{"error":{"code":"not_found","message":"m","request_id":"r","details":[{"field":"inputs","message":"empty"}]}}`, false},
+		{`{"error":{"code":"validation_failed","message":"m","request_id":"r","details":[]}}`, false},
+		{`{"error":{"code":"validation_failed","message":"m","request_id":"r"}}`, false},
+	} {
+		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: http.StatusUnprocessableEntity,
+			Header: http.Header{"Content-Type": {"application/json"}}, Options: opts}
+		out.SetBodyBytes([]byte(tc.body))
+		if err := openapi3filter.ValidateResponse(context.Background(), out); (err == nil) != tc.ok {
+			t.Errorf("a 422 of %s: validation error %v, want ok=%v", tc.body, err, tc.ok)
+		}
+	}
+}
