@@ -61,13 +61,19 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 // openapi3filter (JSON Schema 2020-12 for a 3.1 document), including the
 // error handler's shape and 422s naming their fields. It fails when an
 // operation of the spec has no such case here.
+//
+// It runs on SQLite, and on Postgres too when TEST_DATABASE_URL is set:
+// the answers are built from what each database returns.
 func TestOpenAPIValidatesRealResponses(t *testing.T) {
 	doc := loadSpec(t)
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.Open(t, store.SQLite)
+	storetest.Run(t, func(t *testing.T, db *store.DB) { validateRealResponses(t, doc, router, db) })
+}
+
+func validateRealResponses(t *testing.T, doc *openapi3.T, router routers.Router, db *store.DB) {
 	up := httptest.NewServer(newTestServerWith(t, testConfig(), db, &fakeEncoder{}))
 	t.Cleanup(up.Close)
 	down := httptest.NewServer(newTestServerWith(t, testConfig(), storetest.Open(t, store.SQLite), &fakeEncoder{readyErr: inference.ErrNotReady}))
