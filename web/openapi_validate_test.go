@@ -36,6 +36,9 @@ type specCase struct {
 	// body or parameter outside its schema), so ValidateRequest must
 	// refuse it as the server does. Otherwise ValidateRequest must pass.
 	badRequest bool
+	// want is a piece of the answer that shows the case exercised the
+	// shape it is there for.
+	want string
 }
 
 // authenticate stands in for the server's key check: the spec's schemes
@@ -79,10 +82,19 @@ func validateRealResponses(t *testing.T, doc *openapi3.T, router routers.Router,
 	down := httptest.NewServer(newTestServerWith(t, testConfig(), storetest.Open(t, store.SQLite), &fakeEncoder{readyErr: inference.ErrNotReady}))
 	t.Cleanup(down.Close)
 
-	// What the cases need to exist: three model versions, a training run;
+	// What the cases need to exist: model versions, a training run;
 	// the first classify call below makes prediction 1 and review item 1.
+	// The fake classifier's version is registered too, as made by that
+	// run, so lineage answers carry the model and its run.
+	ctx := context.Background()
 	registerModels(t, db, "agnews-v1", "agnews-v2", "agnews-v3")
-	if _, err := db.StartTrainingRun(context.Background(), store.NewTrainingRun{TriggeredBy: store.TriggerAPI, BaseVersion: "agnews-v1"}, time.Minute); err != nil {
+	run, err := db.StartTrainingRun(ctx, store.NewTrainingRun{TriggeredBy: store.TriggerAPI, BaseVersion: "agnews-v1"}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.RegisterModel(ctx, store.NewModelVersion{Version: "fake-v1", Encoder: "use", Labels: []string{"World", "Sports"},
+		Source: store.ModelFinetune, ParentVersion: "agnews-v1", TrainingRunID: run.ID, DataHash: "abc"})
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -104,21 +116,21 @@ func validateRealResponses(t *testing.T, doc *openapi3.T, router routers.Router,
 		{name: "embed", method: "POST", path: "/embed", body: `{"inputs":["one text","another"]}`, header: key, status: 200},
 		{name: "embed one", method: "POST", path: "/embed", body: `{"inputs":"one text"}`, header: key, status: 200},
 		{name: "embed nothing", method: "POST", path: "/embed", body: `{"inputs":[]}`, header: key, status: 422, badRequest: true},
-		{name: "embed blank", method: "POST", path: "/embed", body: `{"inputs":["ok","  "]}`, header: key, status: 422, badRequest: true},
+		{name: "embed blank", method: "POST", path: "/embed", body: `{"inputs":["ok","  "]}`, header: key, status: 422, badRequest: true, want: `"field":"inputs[1]"`},
 		{name: "embed while loading", down: true, method: "POST", path: "/embed", body: `{"inputs":"x"}`, header: key, status: 503},
 		{name: "classify", method: "POST", path: "/classify_news", body: `{"id":7,"title":"Summit","text":"Leaders met.","url":"https://example.com/a","published_at":"2026-11-27"}`, header: key, status: 200},
 		{name: "classify batch", method: "POST", path: "/classify_news", body: `{"articles":[{"text":"Talks resumed."},{"id":"b","description":"A late winner decided the match."}]}`, header: key, status: 200},
-		{name: "classify without text", method: "POST", path: "/classify_news", body: `{"title":"Only a title"}`, header: key, status: 422, badRequest: true},
+		{name: "classify without text", method: "POST", path: "/classify_news", body: `{"title":"Only a title"}`, header: key, status: 422, badRequest: true, want: `"field":"text"`},
 		{name: "classify empty batch", method: "POST", path: "/classify_news", body: `{"articles":[]}`, header: key, status: 422, badRequest: true},
-		{name: "classify unknown taxonomy", method: "POST", path: "/classify_news", body: `{"text":"x","taxonomy":"nope"}`, header: key, status: 422},
+		{name: "classify unknown taxonomy", method: "POST", path: "/classify_news", body: `{"text":"x","taxonomy":"nope"}`, header: key, status: 422, want: `"field":"taxonomy"`},
 		{name: "classify not json", method: "POST", path: "/classify_news", body: `text=x`, header: http.Header{"X-Api-Key": {newKey.Secret}, "Content-Type": {"application/x-www-form-urlencoded"}}, status: 415, badRequest: true},
 		{name: "summarize", method: "POST", path: "/summarize", body: `{"text":"One thing happened. Then another.","max_sentences":1}`, header: key, status: 200},
 		{name: "summarize blank", method: "POST", path: "/summarize", body: `{"text":"   "}`, header: key, status: 422, badRequest: true},
-		{name: "summarize two controls", method: "POST", path: "/summarize", body: `{"text":"A. B.","max_sentences":1,"ratio":0.5}`, header: key, status: 422},
+		{name: "summarize two controls", method: "POST", path: "/summarize", body: `{"text":"A. B.","max_sentences":1,"ratio":0.5}`, header: key, status: 422, want: `"field":"ratio"`},
 
 		{name: "put taxonomy", method: "PUT", path: "/taxonomies/desk", body: taxonomy, header: key, status: 201},
 		{name: "replace taxonomy", method: "PUT", path: "/taxonomies/desk", body: taxonomy, header: key, status: 200},
-		{name: "put one topic", method: "PUT", path: "/taxonomies/desk", body: `{"topics":[{"name":"Only"}]}`, header: key, status: 422, badRequest: true},
+		{name: "put one topic", method: "PUT", path: "/taxonomies/desk", body: `{"topics":[{"name":"Only"}]}`, header: key, status: 422, badRequest: true, want: `"field":"topics"`},
 		{name: "put bad name", method: "PUT", path: "/taxonomies/Bad%20Name", body: taxonomy, header: key, status: 422, badRequest: true},
 		{name: "taxonomies", method: "GET", path: "/taxonomies", header: key, status: 200},
 		{name: "taxonomies without key", method: "GET", path: "/taxonomies", status: 401, badRequest: true},
@@ -126,12 +138,13 @@ func validateRealResponses(t *testing.T, doc *openapi3.T, router routers.Router,
 		{name: "unknown taxonomy", method: "GET", path: "/taxonomies/nope", header: key, status: 404},
 
 		{name: "queue", method: "GET", path: "/review/queue?state=all&sort=age&limit=10", header: key, status: 200},
-		{name: "queue bad limit", method: "GET", path: "/review/queue?limit=500", header: key, status: 422, badRequest: true},
+		{name: "queue bad limit", method: "GET", path: "/review/queue?limit=500", header: key, status: 422, badRequest: true, want: `"field":"limit"`},
 		{name: "queue bad state", method: "GET", path: "/review/queue?state=lost", header: key, status: 422, badRequest: true},
 		{name: "item", method: "GET", path: "/review/1", header: key, status: 200},
 		{name: "unknown item", method: "GET", path: "/review/999", header: key, status: 404},
 		{name: "item bad id", method: "GET", path: "/review/abc", header: key, status: 422, badRequest: true},
 		{name: "claim", method: "POST", path: "/review/claim", body: `{"reviewer":"alice","n":2,"lease_seconds":600}`, header: key, status: 200},
+		{name: "claimed item", method: "GET", path: "/review/2", header: key, status: 200, want: `"lease_expires_at":`},
 		{name: "claim zero", method: "POST", path: "/review/claim", body: `{"n":0}`, header: key, status: 422, badRequest: true},
 		{name: "claim long lease", method: "POST", path: "/review/claim", body: `{"lease_seconds":100000}`, header: key, status: 422, badRequest: true},
 		{name: "skip", method: "POST", path: "/review/1/skip", body: `{"reviewer":"alice"}`, header: key, status: 200},
@@ -139,7 +152,7 @@ func validateRealResponses(t *testing.T, doc *openapi3.T, router routers.Router,
 		{name: "undo", method: "POST", path: "/review/1/undo", body: `{"reviewer":"alice"}`, header: key, status: 200},
 		{name: "undo unknown", method: "POST", path: "/review/999/undo", header: key, status: 404},
 		{name: "label no label", method: "POST", path: "/review/1/label", body: `{"reviewer":"alice"}`, header: key, status: 422, badRequest: true},
-		{name: "label off taxonomy", method: "POST", path: "/review/1/label", body: `{"reviewer":"alice","label":"Weather"}`, header: key, status: 422},
+		{name: "label off taxonomy", method: "POST", path: "/review/1/label", body: `{"reviewer":"alice","label":"Weather"}`, header: key, status: 422, want: `"field":"label"`},
 		{name: "label", method: "POST", path: "/review/1/label", body: `{"reviewer":"alice","label":"World","note":"clear"}`, header: key, status: 200},
 		{name: "label unknown", method: "POST", path: "/review/999/label", body: `{"label":"World"}`, header: key, status: 404},
 		{name: "bulk label another's claim", method: "POST", path: "/review/labels", body: `{"reviewer":"bob","items":[{"id":2,"label":"Sports"}]}`, header: key, status: 409},
@@ -162,7 +175,7 @@ func validateRealResponses(t *testing.T, doc *openapi3.T, router routers.Router,
 		{name: "promote unknown", method: "POST", path: "/models/nope/promote", body: `{}`, header: key, status: 404},
 		{name: "rollback", method: "POST", path: "/models/rollback", header: key, status: 200},
 		{name: "rollback named", method: "POST", path: "/models/rollback", body: `{"to":"agnews-v2"}`, header: key, status: 200},
-		{name: "rollback bad body", method: "POST", path: "/models/rollback", body: `{"to":5}`, header: key, status: 422, badRequest: true},
+		{name: "rollback bad body", method: "POST", path: "/models/rollback", body: `{"to":5}`, header: key, status: 422, badRequest: true, want: `"field":"to"`},
 		{name: "rollback unknown", method: "POST", path: "/models/rollback", body: `{"to":"nope"}`, header: key, status: 404},
 		{name: "finetune", method: "POST", path: "/admin/finetune", body: `{"dry_run":true}`, header: key, status: 202},
 		{name: "finetune bad body", method: "POST", path: "/admin/finetune", body: `{"force":"yes"}`, header: key, status: 422, badRequest: true},
@@ -171,7 +184,7 @@ func validateRealResponses(t *testing.T, doc *openapi3.T, router routers.Router,
 		{name: "run", method: "GET", path: "/admin/training-runs/1", header: key, status: 200},
 		{name: "unknown run", method: "GET", path: "/admin/training-runs/999", header: key, status: 404},
 		{name: "run bad id", method: "GET", path: "/admin/training-runs/x", header: key, status: 422, badRequest: true},
-		{name: "lineage", method: "GET", path: "/predictions/1/lineage", header: key, status: 200},
+		{name: "lineage", method: "GET", path: "/predictions/1/lineage", header: key, status: 200, want: `"model_training_run":{"id":1`},
 		{name: "unknown lineage", method: "GET", path: "/predictions/999/lineage", header: key, status: 404},
 		{name: "lineage bad id", method: "GET", path: "/predictions/0/lineage", header: key, status: 422, badRequest: true},
 
@@ -266,6 +279,9 @@ func checkAgainstSpec(t *testing.T, router routers.Router, base string, tc specC
 	if resp.StatusCode != tc.status {
 		t.Errorf("%s: %s %s answered %d, want %d: %s", tc.name, tc.method, tc.path, resp.StatusCode, tc.status, body)
 		return op
+	}
+	if !strings.Contains(string(body), tc.want) {
+		t.Errorf("%s: the answer lacks %s: %s", tc.name, tc.want, truncate(body))
 	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header, Options: opts}
 	out.SetBodyBytes(body)
