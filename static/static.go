@@ -14,8 +14,9 @@ import (
 	"strings"
 )
 
-// vendor holds third-party dist files as their packages ship them, each
-// folder with the package's LICENSE and NOTICE (not embedded, not served).
+// vendor/ holds third-party dist files as their packages ship them; only
+// their scripts and styles are embedded, not the licence, notice and
+// README kept beside them.
 //
 //go:embed css js vendor/swagger-ui/*.js vendor/swagger-ui/*.css
 var files embed.FS

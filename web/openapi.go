@@ -27,7 +27,8 @@ func (s *Server) openAPI(c echo.Context) error {
 
 // docs is GET /docs: the API reference, rendered in the browser from
 // /openapi.json by the vendored Swagger UI (static/vendor), so it works
-// offline and loads nothing from elsewhere.
+// offline and loads nothing from elsewhere. It is a document of its own,
+// not a console page, so it skips render and the console's layout.
 func (s *Server) docs(c echo.Context) error {
 	v := views.DocsView{
 		SpecURL:    s.echo.Reverse(RouteOpenAPI),
