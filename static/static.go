@@ -14,7 +14,11 @@ import (
 	"strings"
 )
 
-//go:embed css js img
+// vendor/ holds third-party dist files as their packages ship them; only
+// their scripts and styles are embedded, not the licence, notice and
+// README kept beside them.
+//
+//go:embed css js img vendor/swagger-ui/*.js vendor/swagger-ui/*.css
 var files embed.FS
 
 // Prefix is the URL path the assets are served under.

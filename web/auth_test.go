@@ -19,6 +19,8 @@ var publicRoutes = []string{
 	"GET /",
 	"GET /console/login",
 	"POST /console/login",
+	"GET /openapi.json",
+	"GET /docs",
 }
 
 // concrete turns a route pattern into a path that matches it.
