@@ -164,6 +164,7 @@ var specExempt = map[string]string{
 	RouteConsoleLogin:     "the console's login page (HTML)",
 	RouteConsoleLoginPost: "the console's login form (HTML)",
 	RouteDocs:             "the API reference page (HTML)",
+	RouteFavicon:          "the console's icon (SVG)",
 }
 
 // page is a console route. It needs a logged-in user holding one of roles
