@@ -92,6 +92,9 @@ func (db *DB) ClaimReviewItems(ctx context.Context, req ClaimRequest) ([]QueueIt
 				// this means the locking above is broken: fail loudly.
 				return fmt.Errorf("claim item %d: item changed under its lock", id)
 			}
+			if err := db.recordLease(ctx, tx, id, req.Reviewer, expires); err != nil {
+				return err
+			}
 		}
 		if len(ids) == 0 {
 			return nil

@@ -195,8 +195,14 @@ func (db *DB) labelOne(ctx context.Context, tx *sql.Tx, req LabelRequest, in Lab
 	case !errors.Is(err, sql.ErrNoRows):
 		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
 	}
+	if err := db.checkLease(ctx, tx, s, req.Reviewer, now); err != nil {
+		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
+	}
 	if err := s.available(req.Reviewer, now); err != nil {
 		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
+	}
+	if err := db.dropLease(ctx, tx, in.ItemID, req.Reviewer); err != nil {
+		return o, err
 	}
 
 	if err := tx.QueryRowContext(ctx, db.rebind(`INSERT INTO labels

@@ -61,6 +61,9 @@ func (db *DB) SkipReviewItem(ctx context.Context, req ActionRequest) (ActionOutc
 		if err := db.insertAction(ctx, tx, req.ItemID, req.Reviewer, "skip", 0, s, req.RequestID, now); err != nil {
 			return err
 		}
+		if err := db.dropLease(ctx, tx, req.ItemID, req.Reviewer); err != nil {
+			return err
+		}
 		if s.skipCount+1 >= MaxSkips {
 			o.State = StateSkipped
 		}
@@ -141,6 +144,9 @@ func (db *DB) UndoReviewAction(ctx context.Context, req ActionRequest) (ActionOu
 		}
 		if err != nil {
 			return fmt.Errorf("review item %d: reopen: %w", req.ItemID, err)
+		}
+		if err := db.recordLease(ctx, tx, req.ItemID, req.Reviewer, now.Add(req.Lease)); err != nil {
+			return err
 		}
 		return db.writeAudit(ctx, tx, now, req.Reviewer, "review.undo", fmt.Sprintf("review_item:%d", req.ItemID), map[string]any{"undone": o.Undone}, req.RequestID)
 	})

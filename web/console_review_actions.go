@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -73,8 +74,15 @@ func (s *Server) reviewFailure(c echo.Context, f views.ReviewFilters, show int64
 		return err
 	}
 	text := errorText(e)
-	if e.Status == http.StatusNotFound && show != 0 {
+	var lapsed *store.LeaseExpired
+	switch {
+	case e.Status == http.StatusNotFound && show != 0:
 		text = fmt.Sprintf("There is no review item %d.", show)
+	case errors.As(err, &lapsed):
+		// The page claims again as it renders: say so, so the reviewer
+		// knows why the item may come back (or may not).
+		text = fmt.Sprintf("Your lease on item %d ran out at %s and the item went back to the queue, so your label was not saved. "+
+			"If it is still open it is claimed for you again below; label it again.", lapsed.ItemID, lapsed.ExpiredAt.UTC().Format("15:04:05 UTC"))
 	}
 	return s.renderReview(c, e.Status, f, show, text, "")
 }

@@ -1,0 +1,14 @@
+-- Every claim a reviewer has held on an item, with when it ran out, so a
+-- label sent after the lease expired is refused even once the item has
+-- moved on (another reviewer's first label under double review clears
+-- review_items.claimed_by). A claim or an undo writes the row; the
+-- reviewer's label or skip removes it. Mirrors the sqlite file.
+CREATE TABLE review_leases (
+    review_item_id BIGINT NOT NULL REFERENCES review_items (id) ON DELETE CASCADE,
+    reviewer       TEXT NOT NULL,
+    expires_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (review_item_id, reviewer)
+);
+
+-- Why a reviewer passed an item on: "none of these" and its reason.
+ALTER TABLE review_actions ADD COLUMN note TEXT NOT NULL DEFAULT '';
