@@ -27,6 +27,10 @@ type ReviewProgress struct {
 	// Open counts review-stage items still open (pending, or claimed by
 	// anyone) that match the filters.
 	Open int
+	// Held counts the review-stage items the reviewer holds under a live
+	// lease, whatever the filters: the console takes a reviewer who holds
+	// any to be reviewing.
+	Held int
 	// LastAction is the reviewer's latest action not undone; nil if none.
 	LastAction *LastAction
 	// Topics, Reasons and Sources are the values found among open review
@@ -59,6 +63,11 @@ func (db *DB) ReviewProgress(ctx context.Context, q ProgressQuery) (ReviewProgre
 		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM review_items ri
 			WHERE ri.state IN ('pending', 'claimed') AND ri.stage = 'review'`+narrow), args...).Scan(&p.Open); err != nil {
 			return fmt.Errorf("open items: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM review_items
+			WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? AND stage = 'review'`),
+			q.Reviewer, time.Now().UTC()).Scan(&p.Held); err != nil {
+			return fmt.Errorf("held items: %w", err)
 		}
 		var (
 			last  LastAction

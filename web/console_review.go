@@ -79,14 +79,20 @@ func startOfDay(now time.Time) time.Time { return now.UTC().Truncate(24 * time.H
 // if they hold it.
 func (s *Server) consoleReview(c echo.Context) error {
 	want, _ := strconv.ParseInt(c.QueryParam("item"), 10, 64)
-	return s.renderReview(c, http.StatusOK, reviewFilters(c), want, "", "")
+	return s.renderReview(c, http.StatusOK, reviewFilters(c), want, c.QueryParam("mode") == reviewModeStart, "", "")
 }
 
+// reviewModeStart is ?mode= of the "Start reviewing" link: the viewer
+// asks to claim.
+const reviewModeStart = "review"
+
 // renderReview builds the workspace and renders it: the whole page, or
-// the workspace alone for an HTMX swap.
-func (s *Server) renderReview(c echo.Context, status int, f views.ReviewFilters, want int64, errText, notice string) error {
+// the workspace alone for an HTMX swap. reviewing says the user acts as
+// a reviewer now (they asked to start, or are acting on an item); see
+// reviewWorkspace.
+func (s *Server) renderReview(c echo.Context, status int, f views.ReviewFilters, want int64, reviewing bool, errText, notice string) error {
 	u := consoleUser(c)
-	ws, progress, err := s.reviewWorkspace(c, u, f, want)
+	ws, progress, err := s.reviewWorkspace(c, u, f, want, reviewing)
 	if err != nil {
 		return err
 	}
@@ -104,9 +110,27 @@ func (s *Server) renderReview(c echo.Context, status int, f views.ReviewFilters,
 }
 
 // reviewWorkspace claims for the reviewer and builds what the page shows.
-func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewFilters, want int64) (views.ReviewWorkspaceView, store.ReviewProgress, error) {
+// Only someone reviewing claims: a reviewer always; anyone else (an
+// admin who came to look) when they asked to (reviewing) or still hold
+// claims from doing so. The others see the queue read-only, so a look
+// does not hold items away from reviewers for a whole lease.
+func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewFilters, want int64, reviewing bool) (views.ReviewWorkspaceView, store.ReviewProgress, error) {
 	ctx := c.Request().Context()
 	ws := views.ReviewWorkspaceView{CSRF: u.CSRF, Filters: f}
+	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now()),
+		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
+	if err != nil {
+		return ws, progress, err
+	}
+	ws.LabeledToday, ws.Open = progress.LabeledSince, progress.Open
+	if last := progress.LastAction; last != nil && time.Since(last.At) < s.cfg.Queue.UndoWindow {
+		ws.Undo = &views.UndoView{URL: s.echo.Reverse(RouteConsoleReviewUndo, last.ItemID), Description: describeAction(*last)}
+	}
+	if !reviewing && u.Role != store.RoleReviewer && progress.Held == 0 {
+		browse, err := s.reviewBrowse(ctx, f)
+		ws.Browse = &browse
+		return ws, progress, err
+	}
 	items, err := s.store.ClaimReviewItems(ctx, store.ClaimRequest{Reviewer: u.Email, N: reviewClaimSize, Lease: s.cfg.Queue.Lease,
 		Diversity: s.cfg.Review.Diverse(), Coverage: s.cfg.Review.Diverse() && s.inColdStart(),
 		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
@@ -120,15 +144,6 @@ func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewF
 		if err == nil && it.State == store.StateClaimed && it.ClaimedBy == u.Email && it.LeaseExpiresAt != nil && it.LeaseExpiresAt.After(time.Now()) {
 			items = append(items, it)
 		}
-	}
-	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now()),
-		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
-	if err != nil {
-		return ws, progress, err
-	}
-	ws.LabeledToday, ws.Open = progress.LabeledSince, progress.Open
-	if last := progress.LastAction; last != nil && time.Since(last.At) < s.cfg.Queue.UndoWindow {
-		ws.Undo = &views.UndoView{URL: s.echo.Reverse(RouteConsoleReviewUndo, last.ItemID), Description: describeAction(*last)}
 	}
 	if len(items) == 0 {
 		return ws, progress, nil
@@ -146,9 +161,29 @@ func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewF
 		ws.NextURL = ws.Claimed[cur+1].URL
 	}
 	item := s.reviewItemView(ctx, items[cur])
-	item.ReclaimURL = ws.Claimed[cur].URL
+	// Claiming again is reviewing, whoever's lease ran out.
+	item.ReclaimURL = withFilters(page, f, "item", strconv.FormatInt(items[cur].ID, 10), "mode", reviewModeStart)
 	ws.Item = &item
 	return ws, progress, nil
+}
+
+// reviewBrowseSize is how many open items the read-only queue lists.
+const reviewBrowseSize = 20
+
+// reviewBrowse lists the top of the open queue without claiming any.
+func (s *Server) reviewBrowse(ctx context.Context, f views.ReviewFilters) (views.ReviewBrowseView, error) {
+	b := views.ReviewBrowseView{StartURL: withFilters(s.echo.Reverse(RouteConsoleReview), f, "mode", reviewModeStart)}
+	page, err := s.store.ReviewQueue(ctx, store.QueueFilter{Stage: store.StageReview, Topic: f.Topic, Reason: f.Reason,
+		Source: f.Source, Limit: reviewBrowseSize})
+	if err != nil {
+		return b, err
+	}
+	b.More = page.NextCursor != ""
+	for _, it := range page.Items {
+		b.Rows = append(b.Rows, views.QueueRowView{ID: it.ID, Title: it.Title, Predicted: it.Topic,
+			Confidence: percent(it.Confidence), Reason: strings.ReplaceAll(it.Reason, "_", " "), Source: it.Source})
+	}
+	return b, nil
 }
 
 func describeAction(a store.LastAction) string {

@@ -62,7 +62,7 @@ func (s *Server) consoleReviewAct(c echo.Context, action string) error {
 		}
 		return c.Redirect(http.StatusSeeOther, withFilters(s.echo.Reverse(RouteConsoleReview), f, extra...))
 	}
-	return s.renderReview(c, http.StatusOK, f, show, "", notice)
+	return s.renderReview(c, http.StatusOK, f, show, true, "", notice)
 }
 
 // reviewFailure shows a failed action inline, with its status. Errors the
@@ -84,7 +84,7 @@ func (s *Server) reviewFailure(c echo.Context, f views.ReviewFilters, show int64
 		text = fmt.Sprintf("Your lease on item %d ran out at %s and the item went back to the queue, so your label was not saved. "+
 			"If it is still open it is claimed for you again below; label it again.", lapsed.ItemID, lapsed.ExpiredAt.UTC().Format("15:04:05 UTC"))
 	}
-	return s.renderReview(c, e.Status, f, show, text, "")
+	return s.renderReview(c, e.Status, f, show, true, text, "")
 }
 
 // inlineStatus reports the statuses a page shows beside its content.
