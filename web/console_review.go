@@ -22,6 +22,7 @@ import (
 type progressStore interface {
 	ReviewProgress(ctx context.Context, q store.ProgressQuery) (store.ReviewProgress, error)
 	ReviewItemLabels(ctx context.Context, ids []int64) (map[int64][]store.GivenLabel, error)
+	OpenReviewCounts(ctx context.Context) (store.OpenCounts, error)
 }
 
 // reviewClaimSize is how many items a reviewer holds at once: enough to

@@ -76,12 +76,14 @@ func (s *Server) renderBulk(c echo.Context, status int, f views.ReviewFilters, c
 	if page.NextCursor != "" {
 		v.NextURL = withFilters(s.echo.Reverse(RouteConsoleReviewBulk), f, "cursor", page.NextCursor)
 	}
-	if isFragment(c) {
-		return s.render(c, status, "Bulk review", views.ReviewBulk(v))
-	}
-	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now())})
+	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now()),
+		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
 	if err != nil {
 		return err
+	}
+	v.Open = progress.Open
+	if isFragment(c) {
+		return s.render(c, status, "Bulk review", views.ReviewBulk(v))
 	}
 	return s.render(c, status, "Bulk review", views.ReviewBulkPage(views.ReviewBulkPageView{
 		Nav: s.reviewNav(u, "bulk"), Filters: f, ScriptURL: s.assets.URL("js/review.js"), Bulk: v,
