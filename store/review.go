@@ -33,17 +33,20 @@ const (
 // QueueItem is a review item with what a reviewer needs to decide: the
 // article and the prediction that queued it.
 type QueueItem struct {
-	ID              int64
-	ArticleID       int64
-	PredictionID    int64
-	Title           string
-	Body            string
-	Source          string
-	PublishedAt     *time.Time
-	Topic           string // the predicted label
-	Confidence      float64
-	Scores          map[string]float64
-	ModelVersion    string
+	ID           int64
+	ArticleID    int64
+	PredictionID int64
+	Title        string
+	Body         string
+	Source       string
+	PublishedAt  *time.Time
+	Topic        string // the predicted label
+	Confidence   float64
+	Scores       map[string]float64
+	ModelVersion string
+	// Taxonomy names the custom taxonomy the prediction was made
+	// against; empty for the trained model.
+	Taxonomy        string
 	Reason          string
 	Priority        float64
 	Uncertainty     float64
@@ -145,7 +148,7 @@ func (f *QueueFilter) Validate() error {
 // queueSelect reads QueueItems; callers append WHERE and ORDER BY.
 const queueSelect = `SELECT ri.id, ri.article_id, COALESCE(ri.prediction_id, 0), a.title, a.body,
 	COALESCE(a.source, ''), a.published_at, COALESCE(p.label, ''), COALESCE(p.confidence, 0),
-	COALESCE(p.scores, '{}'), COALESCE(p.model_version, ''), ri.reason, ri.priority, ri.uncertainty,
+	COALESCE(p.scores, '{}'), COALESCE(p.model_version, ''), COALESCE(p.taxonomy, ''), ri.reason, ri.priority, ri.uncertainty,
 	ri.state, ri.stage, COALESCE(ri.claimed_by, ''), ri.lease_expires_at, ri.required_reviews,
 	(SELECT COUNT(*) FROM review_actions ra WHERE ra.review_item_id = ri.id AND ra.action = 'label' AND ra.undone_at IS NULL),
 	ri.skip_count, ri.created_at
@@ -173,7 +176,7 @@ func (db *DB) queryQueueItems(ctx context.Context, q querier, tail string, args 
 			scores           []byte
 		)
 		if err := rows.Scan(&it.ID, &it.ArticleID, &it.PredictionID, &it.Title, &it.Body, &it.Source, &published,
-			&it.Topic, &it.Confidence, &scores, &it.ModelVersion, &it.Reason, &it.Priority, &it.Uncertainty,
+			&it.Topic, &it.Confidence, &scores, &it.ModelVersion, &it.Taxonomy, &it.Reason, &it.Priority, &it.Uncertainty,
 			&it.State, &it.Stage, &it.ClaimedBy, &lease, &it.RequiredReviews, &it.Reviews, &it.SkipCount, &it.CreatedAt); err != nil {
 			return nil, err
 		}

@@ -215,7 +215,7 @@ func (db *DB) labelOne(ctx context.Context, tx *sql.Tx, req LabelRequest, in Lab
 	if s.stage == StageAdjudication {
 		action = "adjudicate"
 	}
-	if err := db.insertAction(ctx, tx, in.ItemID, req.Reviewer, action, o.LabelID, s, req.RequestID, now); err != nil {
+	if err := db.insertAction(ctx, tx, in.ItemID, req.Reviewer, action, o.LabelID, s, req.RequestID, now, actionNote{}); err != nil {
 		return o, err
 	}
 
@@ -267,14 +267,21 @@ func (db *DB) reviewLabels(ctx context.Context, tx *sql.Tx, itemID int64) ([]str
 	return out, rows.Err()
 }
 
-func (db *DB) insertAction(ctx context.Context, tx *sql.Tx, itemID int64, reviewer, action string, labelID int64, s itemState, requestID string, now time.Time) error {
+// actionNote is what a skip may say beside itself: that no label fits,
+// and why. A label's note lives on the label.
+type actionNote struct {
+	noneOfThese bool
+	text        string
+}
+
+func (db *DB) insertAction(ctx context.Context, tx *sql.Tx, itemID int64, reviewer, action string, labelID int64, s itemState, requestID string, now time.Time, note actionNote) error {
 	var label any
 	if labelID != 0 {
 		label = labelID
 	}
 	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO review_actions
-		(review_item_id, reviewer, action, label_id, prev_state, prev_stage, request_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), itemID, reviewer, action, label, s.state, s.stage, requestID, now)
+		(review_item_id, reviewer, action, label_id, prev_state, prev_stage, request_id, created_at, none_of_these, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), itemID, reviewer, action, label, s.state, s.stage, requestID, now, note.noneOfThese, note.text)
 	if err != nil {
 		return fmt.Errorf("review item %d: record %s: %w", itemID, action, err)
 	}

@@ -44,7 +44,9 @@ type LastAction struct {
 	Title  string
 	Action string // "label", "skip" or "adjudicate"
 	Label  string // empty for a skip
-	At     time.Time
+	// NoneOfThese marks a skip that said no label fits.
+	NoneOfThese bool
+	At          time.Time
 }
 
 // ReviewProgress reads a reviewer's progress figures in one transaction.
@@ -73,11 +75,11 @@ func (db *DB) ReviewProgress(ctx context.Context, q ProgressQuery) (ReviewProgre
 			last  LastAction
 			label sql.NullString
 		)
-		err := tx.QueryRowContext(ctx, db.rebind(`SELECT ra.review_item_id, a.title, ra.action, l.label, ra.created_at
+		err := tx.QueryRowContext(ctx, db.rebind(`SELECT ra.review_item_id, a.title, ra.action, l.label, ra.none_of_these, ra.created_at
 			FROM review_actions ra JOIN review_items ri ON ri.id = ra.review_item_id JOIN articles a ON a.id = ri.article_id
 			LEFT JOIN labels l ON l.id = ra.label_id
 			WHERE ra.reviewer = ? AND ra.undone_at IS NULL ORDER BY ra.id DESC LIMIT 1`), q.Reviewer).
-			Scan(&last.ItemID, &last.Title, &last.Action, &label, &last.At)
+			Scan(&last.ItemID, &last.Title, &last.Action, &label, &last.NoneOfThese, &last.At)
 		switch {
 		case err == nil:
 			last.Label = label.String

@@ -23,6 +23,10 @@ type ActionRequest struct {
 	Lease time.Duration
 	// Window bounds how old an action Undo may take back.
 	Window time.Duration
+	// NoneOfThese marks a skip as the reviewer's verdict that none of
+	// the item's labels fits; Note is their reason (optional).
+	NoneOfThese bool
+	Note        string
 }
 
 // ActionOutcome is the item's state after a skip or undo.
@@ -36,14 +40,23 @@ type ActionOutcome struct {
 }
 
 func (r ActionRequest) validate() error {
+	var v ValidationError
 	if strings.TrimSpace(r.Reviewer) == "" {
-		return ValidationError{{"reviewer", "required"}}
+		v = append(v, FieldIssue{"reviewer", "required"})
+	}
+	if len(r.Note) > maxNote {
+		v = append(v, FieldIssue{"note", fmt.Sprintf("at most %d bytes", maxNote)})
+	}
+	if len(v) > 0 {
+		return v
 	}
 	return nil
 }
 
 // SkipReviewItem passes an item on: it returns to the queue for other
 // reviewers (never again to this one), or leaves it after MaxSkips skips.
+// A skip with NoneOfThese records that no label fits, and why, for the
+// admin who looks at the item once it has left.
 func (db *DB) SkipReviewItem(ctx context.Context, req ActionRequest) (ActionOutcome, error) {
 	if err := req.validate(); err != nil {
 		return ActionOutcome{}, err
@@ -58,7 +71,7 @@ func (db *DB) SkipReviewItem(ctx context.Context, req ActionRequest) (ActionOutc
 		if err := s.available(req.Reviewer, now); err != nil {
 			return fmt.Errorf("review item %d: %w", req.ItemID, err)
 		}
-		if err := db.insertAction(ctx, tx, req.ItemID, req.Reviewer, "skip", 0, s, req.RequestID, now); err != nil {
+		if err := db.insertAction(ctx, tx, req.ItemID, req.Reviewer, "skip", 0, s, req.RequestID, now, actionNote{req.NoneOfThese, req.Note}); err != nil {
 			return err
 		}
 		if err := db.dropLease(ctx, tx, req.ItemID, req.Reviewer); err != nil {
@@ -72,7 +85,11 @@ func (db *DB) SkipReviewItem(ctx context.Context, req ActionRequest) (ActionOutc
 			claimed_by = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`), o.State, now, req.ItemID); err != nil {
 			return fmt.Errorf("review item %d: skip: %w", req.ItemID, err)
 		}
-		return db.writeAudit(ctx, tx, now, req.Reviewer, "review.skip", fmt.Sprintf("review_item:%d", req.ItemID), map[string]any{"state": o.State}, req.RequestID)
+		details := map[string]any{"state": o.State}
+		if req.NoneOfThese {
+			details["none_of_these"], details["reason"] = true, req.Note
+		}
+		return db.writeAudit(ctx, tx, now, req.Reviewer, "review.skip", fmt.Sprintf("review_item:%d", req.ItemID), details, req.RequestID)
 	})
 	if err != nil {
 		return ActionOutcome{}, fmt.Errorf("store: skip by %s: %w", req.Reviewer, err)

@@ -89,15 +89,28 @@ func TestReviewWorkspace(t *testing.T) {
 	if p := buttons.Filter(".predicted"); p.Length() != 1 || !strings.Contains(p.Text(), "predicted") {
 		t.Errorf("predicted marker: %q", p.Text())
 	}
-	// Each label form posts the label, the token and the filters.
+	// The label form posts the pressed button's label, the token, the
+	// filters and the note.
 	form := buttons.First().Closest("form")
+	if form.Find(`[data-testid="review-label"]`).Length() != 3 || form.Find(`textarea[name="note"]`).Length() != 1 {
+		t.Error("the label buttons and the note are not in one form")
+	}
+	var pressed []string
+	buttons.Each(func(_ int, b *goquery.Selection) {
+		n, _ := b.Attr("name")
+		v, _ := b.Attr("value")
+		pressed = append(pressed, n+"="+v)
+	})
+	if strings.Join(pressed, " ") != "label=Business label=Sports label=World" {
+		t.Errorf("buttons post %v", pressed)
+	}
 	if a, _ := form.Attr("action"); a != "/console/review/items/42/label" {
 		t.Errorf("label form action %q", a)
 	}
 	if hx, _ := form.Attr("hx-post"); hx != "/console/review/items/42/label" {
 		t.Errorf("label form hx-post %q", hx)
 	}
-	for name, want := range map[string]string{"csrf_token": "tok", "topic": "World", "label": "Business"} {
+	for name, want := range map[string]string{"csrf_token": "tok", "topic": "World"} {
 		if v, _ := form.Find(`input[name="` + name + `"]`).Attr("value"); v != want {
 			t.Errorf("form field %s = %q, want %q", name, v, want)
 		}
@@ -279,5 +292,36 @@ func TestAdjudication(t *testing.T) {
 	}
 	if byTestID(renderDoc(t, Adjudication(AdjudicationView{Agreement: AgreementView{Kappa: "n/a"}})), "adjudication-empty").Length() != 1 {
 		t.Error("empty adjudication")
+	}
+}
+
+func TestReviewWorkspaceGuideAndReject(t *testing.T) {
+	v := sampleWorkspace()
+	v.Item.Labels[0].Description = "companies, markets and the economy"
+	v.Item.RejectURL = "/console/review/items/42/reject"
+	doc := renderDoc(t, ReviewWorkspace(v))
+	rows := byTestID(doc, "review-label-row")
+	if rows.Length() != 3 {
+		t.Fatalf("%d label rows", rows.Length())
+	}
+	if d := strings.TrimSpace(rows.First().Find(`[data-testid="review-label-desc"]`).Text()); d != "companies, markets and the economy" {
+		t.Errorf("the first label's guideline %q", d)
+	}
+	if rows.Eq(1).Find(`[data-testid="review-label-desc"]`).Length() != 0 {
+		t.Error("a label without a description shows an empty guideline")
+	}
+	form := byTestID(doc, "review-reject-form")
+	if a, _ := form.Attr("hx-post"); a != "/console/review/items/42/reject" {
+		t.Errorf("reject form posts to %q", a)
+	}
+	if form.Find(`input[name="reason"]`).Length() != 1 || form.Find(`input[name="csrf_token"]`).Length() != 1 {
+		t.Error("the reject form lacks its reason or token")
+	}
+	if k, _ := byTestID(doc, "review-reject-open").Attr("data-shortcut"); k != "n" {
+		t.Errorf("none-of-these shortcut %q", k)
+	}
+	v.Item.RejectURL = ""
+	if byTestID(renderDoc(t, ReviewWorkspace(v)), "review-reject").Length() != 0 {
+		t.Error("a reject offer without a URL")
 	}
 }

@@ -188,8 +188,10 @@ func (s *Server) reviewBrowse(ctx context.Context, f views.ReviewFilters) (views
 }
 
 func describeAction(a store.LastAction) string {
-	switch a.Action {
-	case "skip":
+	switch {
+	case a.Action == "skip" && a.NoneOfThese:
+		return fmt.Sprintf("you said no label fits “%s”", a.Title)
+	case a.Action == "skip":
 		return fmt.Sprintf("you skipped “%s”", a.Title)
 	default:
 		return fmt.Sprintf("you labeled “%s” %s", a.Title, a.Label)
@@ -200,7 +202,8 @@ func describeAction(a store.LastAction) string {
 func (s *Server) reviewItemView(ctx context.Context, it store.QueueItem) views.ReviewItemView {
 	v := views.ReviewItemView{ID: it.ID, Title: it.Title, Text: it.Body, Source: it.Source, Reason: strings.ReplaceAll(it.Reason, "_", " "),
 		Predicted: it.Topic, Confidence: percent(it.Confidence), ModelVersion: it.ModelVersion,
-		LabelURL: s.echo.Reverse(RouteConsoleReviewLabel, it.ID), SkipURL: s.echo.Reverse(RouteConsoleReviewSkip, it.ID)}
+		LabelURL: s.echo.Reverse(RouteConsoleReviewLabel, it.ID), SkipURL: s.echo.Reverse(RouteConsoleReviewSkip, it.ID),
+		RejectURL: s.echo.Reverse(RouteConsoleReviewReject, it.ID)}
 	if it.PublishedAt != nil {
 		v.Published = it.PublishedAt.UTC().Format(time.DateOnly)
 	}
@@ -220,7 +223,8 @@ func (s *Server) reviewItemView(ctx context.Context, it store.QueueItem) views.R
 	default:
 		v.Summary = sum.Text
 	}
-	v.Scores, v.Labels = scoreViews(it.Scores, it.Topic), labelButtons(it.Scores, it.Topic)
+	v.Scores = scoreViews(it.Scores, it.Topic)
+	v.Labels = labelButtons(it.Scores, it.Topic, s.topicGuide(ctx, it.Taxonomy, labelsOf(it.Scores, it.Topic)))
 	return v
 }
 
@@ -241,26 +245,5 @@ func scoreViews(scores map[string]float64, predicted string) []views.ScoreView {
 		}
 		return strings.Compare(a.Label, b.Label)
 	})
-	return out
-}
-
-// labelButtons lists the labels by name, so a label keeps its key from
-// item to item whatever the scores; the first nine get keys 1–9.
-func labelButtons(scores map[string]float64, predicted string) []views.LabelButton {
-	labels := make([]string, 0, len(scores))
-	for l := range scores {
-		labels = append(labels, l)
-	}
-	if predicted != "" && !slices.Contains(labels, predicted) {
-		labels = append(labels, predicted)
-	}
-	slices.Sort(labels)
-	out := make([]views.LabelButton, len(labels))
-	for i, l := range labels {
-		out[i] = views.LabelButton{Label: l, Predicted: l == predicted}
-		if i < 9 {
-			out[i].Key = i + 1
-		}
-	}
 	return out
 }

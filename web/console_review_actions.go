@@ -20,7 +20,11 @@ import (
 
 func (s *Server) consoleReviewLabel(c echo.Context) error { return s.consoleReviewAct(c, "label") }
 func (s *Server) consoleReviewSkip(c echo.Context) error  { return s.consoleReviewAct(c, "skip") }
-func (s *Server) consoleReviewUndo(c echo.Context) error  { return s.consoleReviewAct(c, "undo") }
+
+// consoleReviewReject is "None of these": a skip that records that no
+// label fits, and the reviewer's reason.
+func (s *Server) consoleReviewReject(c echo.Context) error { return s.consoleReviewAct(c, "reject") }
+func (s *Server) consoleReviewUndo(c echo.Context) error   { return s.consoleReviewAct(c, "undo") }
 
 func (s *Server) consoleReviewAct(c echo.Context, action string) error {
 	u := consoleUser(c)
@@ -37,12 +41,19 @@ func (s *Server) consoleReviewAct(c echo.Context, action string) error {
 	switch action {
 	case "label":
 		label := strings.TrimSpace(c.FormValue("label"))
-		if _, err = s.label(c, u.Email, []store.LabelInput{{ItemID: id, Label: label}}); err == nil {
+		note := strings.TrimSpace(c.FormValue("note"))
+		if _, err = s.label(c, u.Email, []store.LabelInput{{ItemID: id, Label: label, Note: note}}); err == nil {
 			notice = fmt.Sprintf("Labeled item %d %s.", id, label)
 		}
 	case "skip":
 		if _, err = s.store.SkipReviewItem(ctx, store.ActionRequest{ItemID: id, Reviewer: u.Email, RequestID: RequestID(ctx)}); err == nil {
 			notice = fmt.Sprintf("Skipped item %d.", id)
+		}
+	case "reject":
+		reason := strings.TrimSpace(c.FormValue("reason"))
+		if _, err = s.store.SkipReviewItem(ctx, store.ActionRequest{ItemID: id, Reviewer: u.Email, RequestID: RequestID(ctx),
+			NoneOfThese: true, Note: reason}); err == nil {
+			notice = fmt.Sprintf("Marked item %d: none of the labels fits. It goes to another reviewer.", id)
 		}
 	case "undo":
 		var o store.ActionOutcome

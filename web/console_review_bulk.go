@@ -60,7 +60,9 @@ func (s *Server) renderBulk(c echo.Context, status int, f views.ReviewFilters, c
 	v := views.ReviewBulkView{CSRF: u.CSRF, Filters: f, ActionURL: s.echo.Reverse(RouteConsoleReviewBulkLabel),
 		Error: o.errText, Notice: o.notice}
 	scores := map[string]float64{}
+	taxonomies := map[string]bool{}
 	for _, it := range items {
+		taxonomies[it.Taxonomy] = true
 		row := views.BulkRowView{ID: it.ID, Title: it.Title, Source: it.Source, Predicted: it.Topic,
 			Confidence: percent(it.Confidence), Reason: strings.ReplaceAll(it.Reason, "_", " "),
 			Checked: slices.Contains(o.selected, it.ID)}
@@ -72,7 +74,13 @@ func (s *Server) renderBulk(c echo.Context, status int, f views.ReviewFilters, c
 			scores[l] = 0
 		}
 	}
-	v.Labels = labelButtons(scores, "")
+	var guide []store.Topic
+	if len(taxonomies) == 1 { // rows of one taxonomy: its order and guidelines
+		for name := range taxonomies {
+			guide = s.topicGuide(ctx, name, labelsOf(scores, ""))
+		}
+	}
+	v.Labels = labelButtons(scores, "", guide)
 	if page.NextCursor != "" {
 		v.NextURL = withFilters(s.echo.Reverse(RouteConsoleReviewBulk), f, "cursor", page.NextCursor)
 	}

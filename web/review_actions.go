@@ -106,9 +106,12 @@ func (s *Server) label(c echo.Context, who string, in []store.LabelInput) ([]Lab
 	return results, nil
 }
 
-// actionRequest is the body of POST /review/:id/skip and /undo.
+// actionRequest is the body of POST /review/:id/skip and /undo. A skip
+// may say that none of the item's labels fits, with a note saying why.
 type actionRequest struct {
-	Reviewer string `json:"reviewer"`
+	Reviewer    string `json:"reviewer"`
+	NoneOfThese bool   `json:"none_of_these"`
+	Note        string `json:"note"`
 }
 
 // ActionResultJSON is an item's state after a skip or undo.
@@ -136,6 +139,9 @@ func (s *Server) reviewAction(c echo.Context, undo bool) error {
 	ctx := c.Request().Context()
 	ar := store.ActionRequest{ItemID: id, Reviewer: reviewer(c, req.Reviewer), RequestID: RequestID(ctx),
 		Lease: s.cfg.Queue.Lease, Window: s.cfg.Queue.UndoWindow}
+	if !undo {
+		ar.NoneOfThese, ar.Note = req.NoneOfThese, strings.TrimSpace(req.Note)
+	}
 	var o store.ActionOutcome
 	if undo {
 		o, err = s.store.UndoReviewAction(ctx, ar)

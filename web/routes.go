@@ -62,6 +62,7 @@ const (
 	// The review page's actions and modes (console_review*.go).
 	RouteConsoleReviewLabel        = "console-review-label"
 	RouteConsoleReviewSkip         = "console-review-skip"
+	RouteConsoleReviewReject       = "console-review-reject"
 	RouteConsoleReviewUndo         = "console-review-undo"
 	RouteConsoleReviewBulk         = "console-review-bulk"
 	RouteConsoleReviewBulkLabel    = "console-review-bulk-label"
@@ -178,6 +179,7 @@ func (s *Server) pages() []page {
 		{RouteConsoleReview, http.MethodGet, "/console/review", reviewers, s.consoleReview},
 		{RouteConsoleReviewLabel, http.MethodPost, "/console/review/items/:id/label", reviewers, s.consoleReviewLabel},
 		{RouteConsoleReviewSkip, http.MethodPost, "/console/review/items/:id/skip", reviewers, s.consoleReviewSkip},
+		{RouteConsoleReviewReject, http.MethodPost, "/console/review/items/:id/reject", reviewers, s.consoleReviewReject},
 		{RouteConsoleReviewUndo, http.MethodPost, "/console/review/items/:id/undo", reviewers, s.consoleReviewUndo},
 		{RouteConsoleReviewBulk, http.MethodGet, "/console/review/bulk", reviewers, s.consoleReviewBulk},
 		{RouteConsoleReviewBulkLabel, http.MethodPost, "/console/review/bulk", reviewers, s.consoleReviewBulkLabel},

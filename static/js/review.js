@@ -111,6 +111,11 @@
     evt.preventDefault();
     if (busy) return;
     el.click();
+    // "None of these" opens its reason field: type it, Enter sends.
+    if (el.tagName === "SUMMARY" && el.parentElement.open) {
+      var reason = el.parentElement.querySelector("input[name=reason]");
+      if (reason) reason.focus();
+    }
   });
 
   // --- Requests, errors and focus ----------------------------------------

@@ -10,5 +10,8 @@ CREATE TABLE review_leases (
     PRIMARY KEY (review_item_id, reviewer)
 );
 
--- Why a reviewer passed an item on: "none of these" and its reason.
+-- A skip may say that none of the item's labels fits ("none of these"),
+-- with the reviewer's reason: admins read it when the item leaves the
+-- queue after MaxSkips passes.
+ALTER TABLE review_actions ADD COLUMN none_of_these BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE review_actions ADD COLUMN note TEXT NOT NULL DEFAULT '';
