@@ -69,6 +69,7 @@ type QueueFilter struct {
 	Topic  string
 	Reason string
 	Source string
+	Query  string     // the article's title or text contains it (case-insensitive)
 	From   *time.Time // created at or after
 	To     *time.Time // created before
 	Sort   string     // SortPriority (default), SortUncertainty or SortAge
@@ -107,6 +108,9 @@ func decodeCursor(s, sort string) (cursor, error) {
 	return c, nil
 }
 
+// maxQuery bounds a search inside the queue.
+const maxQuery = 200
+
 // Validate checks a filter and fills in its defaults.
 func (f *QueueFilter) Validate() error {
 	var v ValidationError
@@ -135,6 +139,9 @@ func (f *QueueFilter) Validate() error {
 	}
 	if f.Limit < 1 || f.Limit > 200 {
 		v = append(v, FieldIssue{"limit", fmt.Sprintf("%d is outside 1–200", f.Limit)})
+	}
+	if len(f.Query) > maxQuery {
+		v = append(v, FieldIssue{"q", fmt.Sprintf("at most %d bytes", maxQuery)})
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		v = append(v, FieldIssue{"to", "must be after from"})
@@ -222,6 +229,9 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (QueuePage, error)
 	}
 	if f.Source != "" {
 		add("a.source = ?", f.Source)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		add(queueSearch, likePattern(q), likePattern(q))
 	}
 	if f.From != nil {
 		add("ri.created_at >= ?", f.From.UTC())

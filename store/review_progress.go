@@ -15,8 +15,8 @@ type ProgressQuery struct {
 	// Since starts the reviewer's day (the console passes UTC midnight).
 	Since time.Time
 	// Topic, Reason and Source narrow the open-items count as the
-	// reviewer's claims are narrowed.
-	Topic, Reason, Source string
+	// reviewer's claims are narrowed, and Query as search narrows them.
+	Topic, Reason, Source, Query string
 }
 
 // ReviewProgress is what a reviewer's workspace shows beside the item.
@@ -61,7 +61,7 @@ func (db *DB) ReviewProgress(ctx context.Context, q ProgressQuery) (ReviewProgre
 			q.Reviewer, q.Since.UTC()).Scan(&p.LabeledSince); err != nil {
 			return fmt.Errorf("labeled since: %w", err)
 		}
-		narrow, args := ClaimRequest{Topic: q.Topic, Reason: q.Reason, Source: q.Source}.narrowing()
+		narrow, args := ClaimRequest{Topic: q.Topic, Reason: q.Reason, Source: q.Source, Query: q.Query}.narrowing()
 		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM review_items ri
 			WHERE ri.state IN ('pending', 'claimed') AND ri.stage = 'review'`+narrow), args...).Scan(&p.Open); err != nil {
 			return fmt.Errorf("open items: %w", err)

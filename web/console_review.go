@@ -43,13 +43,14 @@ func reviewFilters(c echo.Context) views.ReviewFilters {
 		Topic:  strings.TrimSpace(c.FormValue("topic")),
 		Reason: strings.TrimSpace(c.FormValue("reason")),
 		Source: strings.TrimSpace(c.FormValue("source")),
+		Q:      strings.TrimSpace(c.FormValue("q")),
 	}
 }
 
 // withFilters appends the filters (and extra pairs) to a console path.
 func withFilters(path string, f views.ReviewFilters, extra ...string) string {
 	q := url.Values{}
-	for _, kv := range [][2]string{{"topic", f.Topic}, {"reason", f.Reason}, {"source", f.Source}} {
+	for _, kv := range [][2]string{{"topic", f.Topic}, {"reason", f.Reason}, {"source", f.Source}, {"q", f.Q}} {
 		if kv[1] != "" {
 			q.Set(kv[0], kv[1])
 		}
@@ -119,7 +120,7 @@ func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewF
 	ctx := c.Request().Context()
 	ws := views.ReviewWorkspaceView{CSRF: u.CSRF, Filters: f}
 	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now()),
-		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
+		Topic: f.Topic, Reason: f.Reason, Source: f.Source, Query: f.Q})
 	if err != nil {
 		return ws, progress, err
 	}
@@ -134,7 +135,7 @@ func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewF
 	}
 	items, err := s.store.ClaimReviewItems(ctx, store.ClaimRequest{Reviewer: u.Email, N: reviewClaimSize, Lease: s.cfg.Queue.Lease,
 		Diversity: s.cfg.Review.Diverse(), Coverage: s.cfg.Review.Diverse() && s.inColdStart(),
-		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
+		Topic: f.Topic, Reason: f.Reason, Source: f.Source, Query: f.Q})
 	if err != nil {
 		return ws, store.ReviewProgress{}, err
 	}
@@ -175,7 +176,7 @@ const reviewBrowseSize = 20
 func (s *Server) reviewBrowse(ctx context.Context, f views.ReviewFilters) (views.ReviewBrowseView, error) {
 	b := views.ReviewBrowseView{StartURL: withFilters(s.echo.Reverse(RouteConsoleReview), f, "mode", reviewModeStart)}
 	page, err := s.store.ReviewQueue(ctx, store.QueueFilter{Stage: store.StageReview, Topic: f.Topic, Reason: f.Reason,
-		Source: f.Source, Limit: reviewBrowseSize})
+		Source: f.Source, Query: f.Q, Limit: reviewBrowseSize})
 	if err != nil {
 		return b, err
 	}

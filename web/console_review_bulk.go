@@ -41,7 +41,7 @@ func (s *Server) renderBulk(c echo.Context, status int, f views.ReviewFilters, c
 	u := consoleUser(c)
 	ctx := c.Request().Context()
 	page, err := s.store.ReviewQueue(ctx, store.QueueFilter{Stage: store.StageReview, Topic: f.Topic, Reason: f.Reason,
-		Source: f.Source, Cursor: cursor, Limit: bulkPageSize})
+		Source: f.Source, Query: f.Q, Cursor: cursor, Limit: bulkPageSize})
 	if err != nil {
 		if e := classifyError(err); e.Status == http.StatusUnprocessableEntity && cursor != "" {
 			// A stale cursor (the filters changed under it): start over.
@@ -85,7 +85,7 @@ func (s *Server) renderBulk(c echo.Context, status int, f views.ReviewFilters, c
 		v.NextURL = withFilters(s.echo.Reverse(RouteConsoleReviewBulk), f, "cursor", page.NextCursor)
 	}
 	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now()),
-		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
+		Topic: f.Topic, Reason: f.Reason, Source: f.Source, Query: f.Q})
 	if err != nil {
 		return err
 	}

@@ -142,3 +142,33 @@ func TestReviewSkipNoneOfTheseJSON(t *testing.T) {
 		t.Fatalf("last action %+v, %v", p.LastAction, err)
 	}
 }
+
+func TestConsoleReviewSearch(t *testing.T) {
+	ts, _, db, ids := reviewConsole(t, 6, 1)
+	c := browser(t)
+	logIn(t, c, ts.URL, "reviewer@example.com", testPassword)
+	_, body := fetch(t, c, http.MethodGet, ts.URL+"/console/review?q=story+4", nil, nil)
+	doc := parseHTML(t, body)
+	if got := currentItem(t, body); got != fmt.Sprint(ids[4]) {
+		t.Fatalf("search shows item %s, want %d", got, ids[4])
+	}
+	if n := doc.Find(`[data-testid="review-claimed-item"]`).Length(); n != 1 {
+		t.Fatalf("a search claimed %d items, want the 1 match", n)
+	}
+	if got := testidText(doc, "review-open"); got != "1" {
+		t.Errorf("open matches %q", got)
+	}
+	if v, _ := doc.Find(`[data-testid="review-filter-q"]`).Attr("value"); v != "story 4" {
+		t.Errorf("the search box lost the query: %q", v)
+	}
+	if v, _ := doc.Find(`[data-testid="review-label-form"] input[name="q"]`).Attr("value"); v != "story 4" {
+		t.Errorf("the label form does not carry the search: %q", v)
+	}
+	if it := item(t, db, ids[0]); it.State != store.StatePending {
+		t.Errorf("a non-matching item was claimed: %+v", it)
+	}
+	_, body = fetch(t, c, http.MethodGet, ts.URL+"/console/review/bulk?q=story+5", nil, nil)
+	if n := parseHTML(t, body).Find(`[data-testid="review-bulk-row"]`).Length(); n != 1 {
+		t.Fatalf("bulk search lists %d rows, want 1", n)
+	}
+}

@@ -75,12 +75,12 @@ type QueuePageJSON struct {
 	NextCursor string          `json:"next_cursor,omitempty"`
 }
 
-// reviewQueue is GET /review/queue: filters topic, reason, source, from,
+// reviewQueue is GET /review/queue: filters topic, reason, source, q, from,
 // to (RFC 3339 or YYYY-MM-DD), state, stage; sort; cursor; limit.
 func (s *Server) reviewQueue(c echo.Context) error {
 	q := c.QueryParams()
 	f := store.QueueFilter{State: q.Get("state"), Stage: q.Get("stage"), Topic: q.Get("topic"), Reason: q.Get("reason"),
-		Source: q.Get("source"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+		Source: q.Get("source"), Query: q.Get("q"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	var bad []FieldError
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
