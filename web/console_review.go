@@ -23,6 +23,7 @@ type progressStore interface {
 	ReviewProgress(ctx context.Context, q store.ProgressQuery) (store.ReviewProgress, error)
 	ReviewItemLabels(ctx context.Context, ids []int64) (map[int64][]store.GivenLabel, error)
 	OpenReviewCounts(ctx context.Context) (store.OpenCounts, error)
+	ReviewersProgress(ctx context.Context, since time.Time) ([]store.ReviewerProgress, error)
 }
 
 // reviewClaimSize is how many items a reviewer holds at once: enough to
@@ -181,6 +182,17 @@ func (s *Server) reviewBrowse(ctx context.Context, f views.ReviewFilters) (views
 		return b, err
 	}
 	b.More = page.NextCursor != ""
+	reviewers, err := s.store.ReviewersProgress(ctx, startOfDay(time.Now()))
+	if err != nil {
+		return b, err
+	}
+	for _, r := range reviewers {
+		row := views.ReviewerRowView{Reviewer: r.Reviewer, Labeled: r.Labeled, Skipped: r.Skipped, NoneOfThese: r.NoneOfThese, Held: r.Held}
+		if !r.LastAt.IsZero() {
+			row.Last = r.LastAt.UTC().Format("15:04") + " UTC"
+		}
+		b.Reviewers = append(b.Reviewers, row)
+	}
 	for _, it := range page.Items {
 		b.Rows = append(b.Rows, views.QueueRowView{ID: it.ID, Title: it.Title, Predicted: it.Topic,
 			Confidence: percent(it.Confidence), Reason: strings.ReplaceAll(it.Reason, "_", " "), Source: it.Source})

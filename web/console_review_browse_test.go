@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +79,34 @@ func TestConsoleReviewReviewerStillClaimsOnOpen(t *testing.T) {
 	}
 	if n := heldBy(t, db, "reviewer@example.com"); n != 3 {
 		t.Fatalf("reviewer holds %d, want 3", n)
+	}
+}
+
+func TestConsoleReviewAdminSeesReviewersProgress(t *testing.T) {
+	ts, _, _, ids := reviewConsole(t, 7, 1)
+	rc := browser(t)
+	logIn(t, rc, ts.URL, "reviewer@example.com", testPassword)
+	_, page := fetch(t, rc, http.MethodGet, ts.URL+"/console/review", nil, nil)
+	token := formToken(t, page)
+	for _, id := range ids[:2] {
+		if res, body := fetch(t, rc, http.MethodPost, ts.URL+fmt.Sprintf("/console/review/items/%d/label", id),
+			url.Values{"label": {"Sports"}}, htmx(token)); res.StatusCode != http.StatusOK {
+			t.Fatalf("label: %d %s", res.StatusCode, body)
+		}
+	}
+	fetch(t, rc, http.MethodPost, ts.URL+fmt.Sprintf("/console/review/items/%d/reject", ids[2]), url.Values{"reason": {"ad"}}, htmx(token))
+
+	ac := browser(t)
+	logIn(t, ac, ts.URL, "admin@example.com", testPassword)
+	_, body := fetch(t, ac, http.MethodGet, ts.URL+"/console/review", nil, nil)
+	row := parseHTML(t, body).Find(`[data-testid="review-reviewer"][data-reviewer="reviewer@example.com"]`)
+	if row.Length() != 1 {
+		t.Fatalf("no progress row for the reviewer: %s", body)
+	}
+	for id, want := range map[string]string{"review-reviewer-labeled": "2", "review-reviewer-skipped": "1",
+		"review-reviewer-none": "1", "review-reviewer-held": "4"} {
+		if got := strings.TrimSpace(row.Find(`[data-testid="` + id + `"]`).Text()); got != want {
+			t.Errorf("%s = %q, want %q", id, got, want)
+		}
 	}
 }
