@@ -69,7 +69,11 @@ type QueueFilter struct {
 	Topic  string
 	Reason string
 	Source string
-	Query  string     // the article's title or text contains it (case-insensitive)
+	Query  string // the article's title or text contains it (case-insensitive)
+	// HeldBy adds, to the pending items, those this reviewer holds: their
+	// own claims are theirs to act on (an undone bulk label comes back
+	// as one).
+	HeldBy string
 	From   *time.Time // created at or after
 	To     *time.Time // created before
 	Sort   string     // SortPriority (default), SortUncertainty or SortAge
@@ -214,7 +218,11 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (QueuePage, error)
 	add := func(clause string, a ...any) { where, args = append(where, clause), append(args, a...) }
 	switch f.State {
 	case StatePending:
-		add(openClause, now)
+		if f.HeldBy != "" {
+			add("("+openClause+" OR (ri.state = 'claimed' AND ri.claimed_by = ?))", now, f.HeldBy)
+		} else {
+			add(openClause, now)
+		}
 	case StateClaimed:
 		add("ri.state = 'claimed' AND ri.lease_expires_at >= ?", now)
 	case StateLabeled, StateSkipped:

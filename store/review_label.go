@@ -23,6 +23,11 @@ type LabelRequest struct {
 	Reviewer  string
 	RequestID string
 	Items     []LabelInput
+	// SeenAt, when set, is when the reviewer was shown the items (the
+	// bulk table, which lists open items without claiming them). A claim
+	// of theirs that ran out before then does not refuse the label: they
+	// decided on a fresh look at an open item, not under a lapsed lease.
+	SeenAt time.Time
 }
 
 // LabelOutcome says what became of one labeled item.
@@ -195,7 +200,7 @@ func (db *DB) labelOne(ctx context.Context, tx *sql.Tx, req LabelRequest, in Lab
 	case !errors.Is(err, sql.ErrNoRows):
 		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
 	}
-	if err := db.checkLease(ctx, tx, s, req.Reviewer, now); err != nil {
+	if err := db.checkLease(ctx, tx, s, req.Reviewer, now, req.SeenAt); err != nil {
 		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
 	}
 	if err := s.available(req.Reviewer, now); err != nil {

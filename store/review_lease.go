@@ -50,12 +50,16 @@ func (db *DB) dropLease(ctx context.Context, tx *sql.Tx, itemID int64, reviewer 
 }
 
 // checkLease refuses the reviewer's action on an item they claimed once
-// and whose lease has run out since, unless they hold it again. A
+// and whose lease has run out since, unless they hold it again or were
+// shown the item afresh after it ran out (seen, when not zero). A
 // reviewer who never claimed the item (bulk mode labels pending items
 // unclaimed) passes.
-func (db *DB) checkLease(ctx context.Context, tx *sql.Tx, s itemState, reviewer string, now time.Time) error {
+func (db *DB) checkLease(ctx context.Context, tx *sql.Tx, s itemState, reviewer string, now, seen time.Time) error {
+	lapsed := func(expires time.Time) bool {
+		return expires.Before(now) && (seen.IsZero() || !seen.After(expires))
+	}
 	if s.state == StateClaimed && s.claimedBy == reviewer {
-		if s.lease.Valid && s.lease.Time.Before(now) {
+		if s.lease.Valid && lapsed(s.lease.Time) {
 			return &LeaseExpired{ItemID: s.id, ExpiredAt: s.lease.Time}
 		}
 		return nil
@@ -68,7 +72,7 @@ func (db *DB) checkLease(ctx context.Context, tx *sql.Tx, s itemState, reviewer 
 		return nil
 	case err != nil:
 		return fmt.Errorf("review item %d: lease: %w", s.id, err)
-	case expires.Before(now):
+	case lapsed(expires):
 		return &LeaseExpired{ItemID: s.id, ExpiredAt: expires}
 	}
 	return nil

@@ -108,3 +108,58 @@ func TestUndoRenewsTheLease(t *testing.T) {
 		}
 	})
 }
+
+func TestLabelSeenAfterLeaseRanOut(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ids := seedQueue(t, db, 1, 1)
+		before := time.Now()
+		expire(t, db, "ann", 1)
+		req := store.LabelRequest{Reviewer: "ann", Items: []store.LabelInput{{ItemID: ids[0], Label: "World"}}, SeenAt: before}
+		if _, err := db.LabelReviewItems(ctx, req); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("seen before the lease ran out: %v, want a conflict", err)
+		}
+		req.SeenAt = time.Now()
+		if out, err := db.LabelReviewItems(ctx, req); err != nil || !out[0].Final {
+			t.Fatalf("seen afresh after it ran out: %+v, %v", out, err)
+		}
+	})
+}
+
+func TestUndoBatchAllOrNothingAndHeldListed(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ids := seedQueue(t, db, 3, 1)
+		if _, err := db.LabelReviewItems(ctx, store.LabelRequest{Reviewer: "ann", Items: []store.LabelInput{
+			{ItemID: ids[0], Label: "World"}, {ItemID: ids[1], Label: "World"}}}); err != nil {
+			t.Fatal(err)
+		}
+		undo := func(items ...int64) error {
+			var reqs []store.ActionRequest
+			for _, id := range items {
+				reqs = append(reqs, store.ActionRequest{ItemID: id, Reviewer: "ann", Lease: time.Minute, Window: time.Minute})
+			}
+			_, err := db.UndoReviewActions(ctx, reqs)
+			return err
+		}
+		// ids[2] has nothing to undo: the whole batch is refused.
+		if err := undo(ids[0], ids[2]); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("batch with nothing to undo: %v", err)
+		}
+		if it, _ := db.ReviewItem(ctx, ids[0]); it.State != store.StateLabeled {
+			t.Fatalf("a refused batch undid item %d: %s", ids[0], it.State)
+		}
+		if err := undo(ids[0], ids[1]); err != nil {
+			t.Fatal(err)
+		}
+		// The items are ann's again: listed for her, not for others.
+		mine, err := db.ReviewQueue(ctx, store.QueueFilter{HeldBy: "ann"})
+		if err != nil || len(mine.Items) != 3 {
+			t.Fatalf("ann's listing: %d items, %v", len(mine.Items), err)
+		}
+		theirs, err := db.ReviewQueue(ctx, store.QueueFilter{HeldBy: "bob"})
+		if err != nil || len(theirs.Items) != 1 {
+			t.Fatalf("bob's listing: %d items, %v", len(theirs.Items), err)
+		}
+	})
+}

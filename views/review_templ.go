@@ -2147,7 +2147,7 @@ func reviewHelp(mode string) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if mode == "bulk" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 169, "<dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>Next / previous row</dd><dt><kbd>x</kbd></dt><dd>Select or unselect the focused row</dd><dt><kbd>1</kbd>–<kbd>9</kbd></dt><dd>Label the selected rows</dd>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 169, "<dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>Next / previous row</dd><dt><kbd>x</kbd></dt><dd>Select or unselect the focused row</dd><dt><kbd>a</kbd></dt><dd>Select or unselect all rows</dd><dt>Shift-click</dt><dd>Select every row from the last one clicked</dd><dt><kbd>u</kbd></dt><dd>Undo the batch just labeled</dd><dt><kbd>1</kbd>–<kbd>9</kbd></dt><dd>Label the selected rows</dd>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

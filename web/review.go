@@ -21,6 +21,7 @@ type reviewStore interface {
 	LabelReviewItems(ctx context.Context, req store.LabelRequest) ([]store.LabelOutcome, error)
 	SkipReviewItem(ctx context.Context, req store.ActionRequest) (store.ActionOutcome, error)
 	UndoReviewAction(ctx context.Context, req store.ActionRequest) (store.ActionOutcome, error)
+	UndoReviewActions(ctx context.Context, reqs []store.ActionRequest) ([]store.ActionOutcome, error)
 	ReviewStats(ctx context.Context, days int) (store.ReviewStats, error)
 	OpenReviewCount(ctx context.Context) (int, error)
 	RecordFeedback(ctx context.Context, f store.NewFeedback) (store.Feedback, bool, error)

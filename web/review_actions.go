@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -89,9 +90,15 @@ func (s *Server) bulkLabelReview(c echo.Context) error {
 }
 
 func (s *Server) label(c echo.Context, who string, in []store.LabelInput) ([]LabelResultJSON, error) {
+	return s.labelSeen(c, who, in, time.Time{})
+}
+
+// labelSeen is label for items the reviewer was shown at seen (zero:
+// under their claim); see store.LabelRequest.SeenAt.
+func (s *Server) labelSeen(c echo.Context, who string, in []store.LabelInput, seen time.Time) ([]LabelResultJSON, error) {
 	ctx := c.Request().Context()
 	reqID := RequestID(ctx)
-	out, err := s.store.LabelReviewItems(ctx, store.LabelRequest{Reviewer: reviewer(c, who), RequestID: reqID, Items: in})
+	out, err := s.store.LabelReviewItems(ctx, store.LabelRequest{Reviewer: reviewer(c, who), RequestID: reqID, Items: in, SeenAt: seen})
 	if err != nil {
 		return nil, err
 	}

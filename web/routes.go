@@ -66,6 +66,7 @@ const (
 	RouteConsoleReviewUndo         = "console-review-undo"
 	RouteConsoleReviewBulk         = "console-review-bulk"
 	RouteConsoleReviewBulkLabel    = "console-review-bulk-label"
+	RouteConsoleReviewBulkUndo     = "console-review-bulk-undo"
 	RouteConsoleReviewAdjudication = "console-review-adjudication"
 	RouteConsoleReviewSettle       = "console-review-settle"
 
@@ -183,6 +184,7 @@ func (s *Server) pages() []page {
 		{RouteConsoleReviewUndo, http.MethodPost, "/console/review/items/:id/undo", reviewers, s.consoleReviewUndo},
 		{RouteConsoleReviewBulk, http.MethodGet, "/console/review/bulk", reviewers, s.consoleReviewBulk},
 		{RouteConsoleReviewBulkLabel, http.MethodPost, "/console/review/bulk", reviewers, s.consoleReviewBulkLabel},
+		{RouteConsoleReviewBulkUndo, http.MethodPost, "/console/review/bulk/undo", reviewers, s.consoleReviewBulkUndo},
 		{RouteConsoleReviewAdjudication, http.MethodGet, "/console/review/adjudication", admins, s.consoleAdjudication},
 		{RouteConsoleReviewSettle, http.MethodPost, "/console/review/adjudication/:id", admins, s.consoleAdjudicationSettle},
 

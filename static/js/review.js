@@ -77,14 +77,48 @@
     box.dispatchEvent(new Event("change", { bubbles: true }));
     focusRow(row);
   }
+  function boxes() {
+    return rows().map(function (r) { return r.querySelector('input[type="checkbox"]'); }).filter(Boolean);
+  }
   function countSelected() {
     var out = document.querySelector("[data-bulk-count]");
-    if (!out) return;
+    var all = document.querySelector("[data-bulk-all]");
+    var total = boxes().length;
     var n = document.querySelectorAll('[data-bulk-row] input[type="checkbox"]:checked').length;
-    out.textContent = n ? n + " selected" : "";
+    if (out) out.textContent = n ? n + " selected" : "";
+    if (all) {
+      all.checked = total > 0 && n === total;
+      all.indeterminate = n > 0 && n < total;
+    }
+  }
+  // setAll ticks or clears every row.
+  function setAll(on) {
+    boxes().forEach(function (b) { b.checked = on; });
+    countSelected();
+  }
+  function toggleAll() {
+    var bs = boxes();
+    setAll(!bs.every(function (b) { return b.checked; }));
   }
   document.addEventListener("change", function (evt) {
-    if (evt.target.closest && evt.target.closest("[data-bulk-row]")) countSelected();
+    var t = evt.target;
+    if (t.matches && t.matches("[data-bulk-all]")) { setAll(t.checked); return; }
+    if (t.closest && t.closest("[data-bulk-row]")) countSelected();
+  });
+  // Shift-click ticks (or clears) every row between the last box clicked
+  // and this one, as the clicked box now is.
+  var lastBox = null;
+  document.addEventListener("click", function (evt) {
+    var box = evt.target;
+    if (!box.matches || !box.matches('[data-bulk-row] input[type="checkbox"]')) return;
+    if (evt.shiftKey && lastBox && lastBox !== box && document.contains(lastBox)) {
+      var bs = boxes(), a = bs.indexOf(lastBox), b = bs.indexOf(box);
+      if (a >= 0 && b >= 0) {
+        for (var i = Math.min(a, b); i <= Math.max(a, b); i++) bs[i].checked = box.checked;
+        countSelected();
+      }
+    }
+    lastBox = box;
   });
 
   // --- Keys --------------------------------------------------------------
@@ -100,9 +134,10 @@
       openHelp();
       return;
     }
-    if (m === "bulk" && (key === "j" || key === "k" || key === "x")) {
+    if (m === "bulk" && (key === "j" || key === "k" || key === "x" || key === "a")) {
       evt.preventDefault();
       if (key === "x") toggleRow();
+      else if (key === "a") toggleAll();
       else moveRow(key === "j" ? 1 : -1);
       return;
     }
