@@ -325,3 +325,28 @@ func TestReviewWorkspaceGuideAndReject(t *testing.T) {
 		t.Error("a reject offer without a URL")
 	}
 }
+
+func TestAdjudicationShortcuts(t *testing.T) {
+	doc := renderDoc(t, AdjudicationPage(AdjudicationPageView{ScriptURL: "/static/js/review.js", Body: AdjudicationView{CSRF: "tok", Items: []AdjudicationItemView{
+		{ID: 7, Title: "A", SettleURL: "/s/7", Options: []AdjudicationOption{{Label: "Sports"}, {Label: "World", GivenBy: "ann"}}},
+		{ID: 8, Title: "B", SettleURL: "/s/8", Options: []AdjudicationOption{{Label: "Sports"}}},
+	}}}))
+	var keys []string
+	doc.Find(`[data-dispute]`).First().Find(`[data-testid="adjudication-settle"]`).Each(func(_ int, b *goquery.Selection) {
+		k, _ := b.Attr("data-settle-key")
+		l, _ := b.Attr("data-label")
+		keys = append(keys, k+"="+l)
+	})
+	if strings.Join(keys, " ") != "1=Sports 2=World" {
+		t.Errorf("settle keys %v", keys)
+	}
+	if n := doc.Find(`[data-dispute-head][tabindex="-1"]`).Length(); n != 2 {
+		t.Errorf("%d focusable dispute titles, want 2 (j/k move between them)", n)
+	}
+	if byTestID(doc, "review-help").Length() != 1 || byTestID(doc, "review-help-open").Length() != 1 {
+		t.Error("no shortcuts help on the adjudication page")
+	}
+	if doc.Find(`script[src="/static/js/review.js"]`).Length() != 1 {
+		t.Error("review.js not loaded")
+	}
+}

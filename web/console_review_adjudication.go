@@ -80,7 +80,8 @@ func (s *Server) renderAdjudication(c echo.Context, status int, o adjudicationOu
 	if isFragment(c) {
 		return s.render(c, status, "Adjudication", views.Adjudication(v))
 	}
-	return s.render(c, status, "Adjudication", views.AdjudicationPage(views.AdjudicationPageView{Nav: s.reviewNav(u, "adjudication"), Body: v}))
+	return s.render(c, status, "Adjudication", views.AdjudicationPage(views.AdjudicationPageView{Nav: s.reviewNav(u, "adjudication"),
+		ScriptURL: s.assets.URL("js/review.js"), Body: v}))
 }
 
 func agreementView(a store.Agreement) views.AgreementView {

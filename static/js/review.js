@@ -128,10 +128,13 @@
     if (help && help.open) return; // the dialog handles Escape itself
     if (typing(evt.target)) return;
     var key = evt.key, m = mode();
-    if (m === "adjudication") return;
     if (key === "?") {
       evt.preventDefault();
       openHelp();
+      return;
+    }
+    if (m === "adjudication") {
+      adjudicationKey(evt, key);
       return;
     }
     if (m === "bulk" && (key === "j" || key === "k" || key === "x" || key === "a")) {
@@ -152,6 +155,36 @@
       if (reason) reason.focus();
     }
   });
+
+  // --- Adjudication -------------------------------------------------------
+  // j/k move between disputed items (focus on the title); 1–9 settle the
+  // item with focus in it, or the first, as that option.
+  function disputes() { return Array.prototype.slice.call(document.querySelectorAll("#adjudication [data-dispute]")); }
+  function currentDispute() {
+    var a = document.activeElement;
+    return (a && a.closest && a.closest("[data-dispute]")) || disputes()[0] || null;
+  }
+  function adjudicationKey(evt, key) {
+    var all = disputes();
+    if (!all.length) return;
+    if (key === "j" || key === "k") {
+      evt.preventDefault();
+      var i = all.indexOf(currentDispute());
+      var a = document.activeElement;
+      var inside = a && a.closest && a.closest("[data-dispute]");
+      i = !inside ? 0 : Math.min(Math.max(i + (key === "j" ? 1 : -1), 0), all.length - 1);
+      var head = all[i].querySelector("[data-dispute-head]");
+      if (head) { head.focus(); all[i].scrollIntoView({ block: "nearest" }); }
+      return;
+    }
+    if (!/^[1-9]$/.test(key)) return;
+    var d = currentDispute();
+    var btn = d && d.querySelector('[data-settle-key="' + key + '"]');
+    if (!btn) return;
+    evt.preventDefault();
+    if (busy) return;
+    btn.click();
+  }
 
   // --- Requests, errors and focus ----------------------------------------
   function flash(text) {
