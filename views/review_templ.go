@@ -1061,7 +1061,7 @@ func reviewItem(v ReviewWorkspaceView, it ReviewItemView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "<label for=\"review-reject-reason\">Why <span class=\"muted\">(optional)</span></label> <input type=\"text\" id=\"review-reject-reason\" name=\"reason\" maxlength=\"2000\" data-testid=\"review-reject-reason\"> <button type=\"submit\" class=\"secondary\" data-testid=\"review-reject-submit\">No label fits</button></form></details>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "<label for=\"review-reject-reason\">Why <span class=\"muted\">(optional)</span></label> <input type=\"text\" id=\"review-reject-reason\" name=\"why\" maxlength=\"2000\" data-testid=\"review-reject-reason\"> <button type=\"submit\" class=\"secondary\" data-testid=\"review-reject-submit\">No label fits</button></form></details>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

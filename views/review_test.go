@@ -314,7 +314,7 @@ func TestReviewWorkspaceGuideAndReject(t *testing.T) {
 	if a, _ := form.Attr("hx-post"); a != "/console/review/items/42/reject" {
 		t.Errorf("reject form posts to %q", a)
 	}
-	if form.Find(`input[name="reason"]`).Length() != 1 || form.Find(`input[name="csrf_token"]`).Length() != 1 {
+	if form.Find(`input[name="why"]`).Length() != 1 || form.Find(`input[name="csrf_token"]`).Length() != 1 {
 		t.Error("the reject form lacks its reason or token")
 	}
 	if k, _ := byTestID(doc, "review-reject-open").Attr("data-shortcut"); k != "n" {

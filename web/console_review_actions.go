@@ -50,7 +50,9 @@ func (s *Server) consoleReviewAct(c echo.Context, action string) error {
 			notice = fmt.Sprintf("Skipped item %d.", id)
 		}
 	case "reject":
-		reason := strings.TrimSpace(c.FormValue("reason"))
+		// "why", not "reason": reason is the queue-reason filter every
+		// review form carries.
+		reason := strings.TrimSpace(c.FormValue("why"))
 		if _, err = s.store.SkipReviewItem(ctx, store.ActionRequest{ItemID: id, Reviewer: u.Email, RequestID: RequestID(ctx),
 			NoneOfThese: true, Note: reason}); err == nil {
 			notice = fmt.Sprintf("Marked item %d: none of the labels fits. It goes to another reviewer.", id)

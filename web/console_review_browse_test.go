@@ -94,7 +94,7 @@ func TestConsoleReviewAdminSeesReviewersProgress(t *testing.T) {
 			t.Fatalf("label: %d %s", res.StatusCode, body)
 		}
 	}
-	fetch(t, rc, http.MethodPost, ts.URL+fmt.Sprintf("/console/review/items/%d/reject", ids[2]), url.Values{"reason": {"ad"}}, htmx(token))
+	fetch(t, rc, http.MethodPost, ts.URL+fmt.Sprintf("/console/review/items/%d/reject", ids[2]), url.Values{"why": {"ad"}}, htmx(token))
 
 	ac := browser(t)
 	logIn(t, ac, ts.URL, "admin@example.com", testPassword)

@@ -99,11 +99,14 @@ func TestConsoleReviewNoteAndNoneOfThese(t *testing.T) {
 	}
 
 	res, body = fetch(t, c, http.MethodPost, ts.URL+fmt.Sprintf("/console/review/items/%d/reject", ids[1]),
-		url.Values{"reason": {"a recipe, not news"}}, htmx(token))
+		url.Values{"why": {"a recipe, not news"}}, htmx(token))
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("none of these: %d %s", res.StatusCode, body)
 	}
 	doc := parseHTML(t, body)
+	if got := currentItem(t, body); got != fmt.Sprint(ids[2]) {
+		t.Errorf("after none of these the page shows item %q, want the next one, %d", got, ids[2])
+	}
 	if got := testidText(doc, "review-notice"); !strings.Contains(got, "none of the labels fits") {
 		t.Errorf("notice %q", got)
 	}
@@ -124,7 +127,7 @@ func TestConsoleReviewNoteAndNoneOfThese(t *testing.T) {
 	}
 	// Too long a reason is refused inline.
 	res, body = fetch(t, c, http.MethodPost, ts.URL+fmt.Sprintf("/console/review/items/%d/reject", ids[2]),
-		url.Values{"reason": {strings.Repeat("x", 2001)}}, htmx(token))
+		url.Values{"why": {strings.Repeat("x", 2001)}}, htmx(token))
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(testidText(parseHTML(t, body), "review-error"), "2000") {
 		t.Fatalf("long reason: %d %q", res.StatusCode, testidText(parseHTML(t, body), "review-error"))
 	}

@@ -151,7 +151,7 @@
     el.click();
     // "None of these" opens its reason field: type it, Enter sends.
     if (el.tagName === "SUMMARY" && el.parentElement.open) {
-      var reason = el.parentElement.querySelector("input[name=reason]");
+      var reason = el.parentElement.querySelector("input[name=why]");
       if (reason) reason.focus();
     }
   });
