@@ -55,8 +55,8 @@ func (r ActionRequest) validate() error {
 
 // SkipReviewItem passes an item on: it returns to the queue for other
 // reviewers (never again to this one), or leaves it after MaxSkips skips.
-// A skip with NoneOfThese records that no label fits, and why, for the
-// admin who looks at the item once it has left.
+// A skip with NoneOfThese records that no label fits, and why (Note), in
+// the action and the audit log.
 func (db *DB) SkipReviewItem(ctx context.Context, req ActionRequest) (ActionOutcome, error) {
 	if err := req.validate(); err != nil {
 		return ActionOutcome{}, err

@@ -11,7 +11,7 @@ CREATE TABLE review_leases (
 );
 
 -- A skip may say that none of the item's labels fits ("none of these"),
--- with the reviewer's reason: admins read it when the item leaves the
--- queue after MaxSkips passes.
+-- with the reviewer's reason, kept beside the audit log's record of it;
+-- admins see the count per reviewer on the Review page.
 ALTER TABLE review_actions ADD COLUMN none_of_these BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE review_actions ADD COLUMN note TEXT NOT NULL DEFAULT '';
