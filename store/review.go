@@ -33,17 +33,20 @@ const (
 // QueueItem is a review item with what a reviewer needs to decide: the
 // article and the prediction that queued it.
 type QueueItem struct {
-	ID              int64
-	ArticleID       int64
-	PredictionID    int64
-	Title           string
-	Body            string
-	Source          string
-	PublishedAt     *time.Time
-	Topic           string // the predicted label
-	Confidence      float64
-	Scores          map[string]float64
-	ModelVersion    string
+	ID           int64
+	ArticleID    int64
+	PredictionID int64
+	Title        string
+	Body         string
+	Source       string
+	PublishedAt  *time.Time
+	Topic        string // the predicted label
+	Confidence   float64
+	Scores       map[string]float64
+	ModelVersion string
+	// Taxonomy names the custom taxonomy the prediction was made
+	// against; empty for the trained model.
+	Taxonomy        string
 	Reason          string
 	Priority        float64
 	Uncertainty     float64
@@ -66,6 +69,11 @@ type QueueFilter struct {
 	Topic  string
 	Reason string
 	Source string
+	Query  string // the article's title or text contains it (case-insensitive)
+	// HeldBy adds, to the pending items, those this reviewer holds: their
+	// own claims are theirs to act on (an undone bulk label comes back
+	// as one).
+	HeldBy string
 	From   *time.Time // created at or after
 	To     *time.Time // created before
 	Sort   string     // SortPriority (default), SortUncertainty or SortAge
@@ -104,6 +112,9 @@ func decodeCursor(s, sort string) (cursor, error) {
 	return c, nil
 }
 
+// maxQuery bounds a search inside the queue.
+const maxQuery = 200
+
 // Validate checks a filter and fills in its defaults.
 func (f *QueueFilter) Validate() error {
 	var v ValidationError
@@ -133,6 +144,9 @@ func (f *QueueFilter) Validate() error {
 	if f.Limit < 1 || f.Limit > 200 {
 		v = append(v, FieldIssue{"limit", fmt.Sprintf("%d is outside 1–200", f.Limit)})
 	}
+	if len(f.Query) > maxQuery {
+		v = append(v, FieldIssue{"q", fmt.Sprintf("at most %d bytes", maxQuery)})
+	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		v = append(v, FieldIssue{"to", "must be after from"})
 	}
@@ -145,7 +159,7 @@ func (f *QueueFilter) Validate() error {
 // queueSelect reads QueueItems; callers append WHERE and ORDER BY.
 const queueSelect = `SELECT ri.id, ri.article_id, COALESCE(ri.prediction_id, 0), a.title, a.body,
 	COALESCE(a.source, ''), a.published_at, COALESCE(p.label, ''), COALESCE(p.confidence, 0),
-	COALESCE(p.scores, '{}'), COALESCE(p.model_version, ''), ri.reason, ri.priority, ri.uncertainty,
+	COALESCE(p.scores, '{}'), COALESCE(p.model_version, ''), COALESCE(p.taxonomy, ''), ri.reason, ri.priority, ri.uncertainty,
 	ri.state, ri.stage, COALESCE(ri.claimed_by, ''), ri.lease_expires_at, ri.required_reviews,
 	(SELECT COUNT(*) FROM review_actions ra WHERE ra.review_item_id = ri.id AND ra.action = 'label' AND ra.undone_at IS NULL),
 	ri.skip_count, ri.created_at
@@ -173,7 +187,7 @@ func (db *DB) queryQueueItems(ctx context.Context, q querier, tail string, args 
 			scores           []byte
 		)
 		if err := rows.Scan(&it.ID, &it.ArticleID, &it.PredictionID, &it.Title, &it.Body, &it.Source, &published,
-			&it.Topic, &it.Confidence, &scores, &it.ModelVersion, &it.Reason, &it.Priority, &it.Uncertainty,
+			&it.Topic, &it.Confidence, &scores, &it.ModelVersion, &it.Taxonomy, &it.Reason, &it.Priority, &it.Uncertainty,
 			&it.State, &it.Stage, &it.ClaimedBy, &lease, &it.RequiredReviews, &it.Reviews, &it.SkipCount, &it.CreatedAt); err != nil {
 			return nil, err
 		}
@@ -204,7 +218,11 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (QueuePage, error)
 	add := func(clause string, a ...any) { where, args = append(where, clause), append(args, a...) }
 	switch f.State {
 	case StatePending:
-		add(openClause, now)
+		if f.HeldBy != "" {
+			add("("+openClause+" OR (ri.state = 'claimed' AND ri.claimed_by = ?))", now, f.HeldBy)
+		} else {
+			add(openClause, now)
+		}
 	case StateClaimed:
 		add("ri.state = 'claimed' AND ri.lease_expires_at >= ?", now)
 	case StateLabeled, StateSkipped:
@@ -219,6 +237,9 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (QueuePage, error)
 	}
 	if f.Source != "" {
 		add("a.source = ?", f.Source)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		add(queueSearch, likePattern(q), likePattern(q))
 	}
 	if f.From != nil {
 		add("ri.created_at >= ?", f.From.UTC())

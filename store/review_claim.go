@@ -32,6 +32,10 @@ type ClaimRequest struct {
 	// that do not match are neither renewed nor counted towards N: their
 	// leases run out and they return to the queue.
 	Topic, Reason, Source string
+	// Query, when set, narrows the same way to items whose article's
+	// title or text contains it (case-insensitive): search inside the
+	// queue.
+	Query string
 }
 
 // MaxClaim bounds one claim.
@@ -92,6 +96,9 @@ func (db *DB) ClaimReviewItems(ctx context.Context, req ClaimRequest) ([]QueueIt
 				// this means the locking above is broken: fail loudly.
 				return fmt.Errorf("claim item %d: item changed under its lock", id)
 			}
+			if err := db.recordLease(ctx, tx, id, req.Reviewer, expires); err != nil {
+				return err
+			}
 		}
 		if len(ids) == 0 {
 			return nil
@@ -151,8 +158,17 @@ func (req ClaimRequest) narrowing() (string, []any) {
 		clause += ` AND EXISTS (SELECT 1 FROM articles a WHERE a.id = ri.article_id AND a.source = ?)`
 		args = append(args, req.Source)
 	}
+	if q := strings.TrimSpace(req.Query); q != "" {
+		clause += ` AND ` + queueSearch
+		args = append(args, likePattern(q), likePattern(q))
+	}
 	return clause, args
 }
+
+// queueSearch matches review items ri whose article contains a
+// likePattern, twice in the arguments (title, text).
+const queueSearch = `EXISTS (SELECT 1 FROM articles a WHERE a.id = ri.article_id
+	AND (LOWER(a.title) LIKE ? ESCAPE '\' OR LOWER(a.body) LIKE ? ESCAPE '\'))`
 
 // lockClause locks the selected rows on Postgres, skipping rows another
 // claimer holds; SQLite's write lock already excludes other writers.

@@ -23,6 +23,11 @@ type LabelRequest struct {
 	Reviewer  string
 	RequestID string
 	Items     []LabelInput
+	// SeenAt, when set, is when the reviewer was shown the items (the
+	// bulk table, which lists open items without claiming them). A claim
+	// of theirs that ran out before then does not refuse the label: they
+	// decided on a fresh look at an open item, not under a lapsed lease.
+	SeenAt time.Time
 }
 
 // LabelOutcome says what became of one labeled item.
@@ -195,8 +200,14 @@ func (db *DB) labelOne(ctx context.Context, tx *sql.Tx, req LabelRequest, in Lab
 	case !errors.Is(err, sql.ErrNoRows):
 		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
 	}
+	if err := db.checkLease(ctx, tx, s, req.Reviewer, now, req.SeenAt); err != nil {
+		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
+	}
 	if err := s.available(req.Reviewer, now); err != nil {
 		return o, fmt.Errorf("review item %d: %w", in.ItemID, err)
+	}
+	if err := db.dropLease(ctx, tx, in.ItemID, req.Reviewer); err != nil {
+		return o, err
 	}
 
 	if err := tx.QueryRowContext(ctx, db.rebind(`INSERT INTO labels
@@ -209,7 +220,7 @@ func (db *DB) labelOne(ctx context.Context, tx *sql.Tx, req LabelRequest, in Lab
 	if s.stage == StageAdjudication {
 		action = "adjudicate"
 	}
-	if err := db.insertAction(ctx, tx, in.ItemID, req.Reviewer, action, o.LabelID, s, req.RequestID, now); err != nil {
+	if err := db.insertAction(ctx, tx, in.ItemID, req.Reviewer, action, o.LabelID, s, req.RequestID, now, actionNote{}); err != nil {
 		return o, err
 	}
 
@@ -261,14 +272,21 @@ func (db *DB) reviewLabels(ctx context.Context, tx *sql.Tx, itemID int64) ([]str
 	return out, rows.Err()
 }
 
-func (db *DB) insertAction(ctx context.Context, tx *sql.Tx, itemID int64, reviewer, action string, labelID int64, s itemState, requestID string, now time.Time) error {
+// actionNote is what a skip may say beside itself: that no label fits,
+// and why. A label's note lives on the label.
+type actionNote struct {
+	noneOfThese bool
+	text        string
+}
+
+func (db *DB) insertAction(ctx context.Context, tx *sql.Tx, itemID int64, reviewer, action string, labelID int64, s itemState, requestID string, now time.Time, note actionNote) error {
 	var label any
 	if labelID != 0 {
 		label = labelID
 	}
 	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO review_actions
-		(review_item_id, reviewer, action, label_id, prev_state, prev_stage, request_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), itemID, reviewer, action, label, s.state, s.stage, requestID, now)
+		(review_item_id, reviewer, action, label_id, prev_state, prev_stage, request_id, created_at, none_of_these, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), itemID, reviewer, action, label, s.state, s.stage, requestID, now, note.noneOfThese, note.text)
 	if err != nil {
 		return fmt.Errorf("review item %d: record %s: %w", itemID, action, err)
 	}

@@ -15,8 +15,8 @@ type ProgressQuery struct {
 	// Since starts the reviewer's day (the console passes UTC midnight).
 	Since time.Time
 	// Topic, Reason and Source narrow the open-items count as the
-	// reviewer's claims are narrowed.
-	Topic, Reason, Source string
+	// reviewer's claims are narrowed, and Query as search narrows them.
+	Topic, Reason, Source, Query string
 }
 
 // ReviewProgress is what a reviewer's workspace shows beside the item.
@@ -27,6 +27,10 @@ type ReviewProgress struct {
 	// Open counts review-stage items still open (pending, or claimed by
 	// anyone) that match the filters.
 	Open int
+	// Held counts the review-stage items the reviewer holds under a live
+	// lease, whatever the filters: the console takes a reviewer who holds
+	// any to be reviewing.
+	Held int
 	// LastAction is the reviewer's latest action not undone; nil if none.
 	LastAction *LastAction
 	// Topics, Reasons and Sources are the values found among open review
@@ -40,7 +44,9 @@ type LastAction struct {
 	Title  string
 	Action string // "label", "skip" or "adjudicate"
 	Label  string // empty for a skip
-	At     time.Time
+	// NoneOfThese marks a skip that said no label fits.
+	NoneOfThese bool
+	At          time.Time
 }
 
 // ReviewProgress reads a reviewer's progress figures in one transaction.
@@ -55,20 +61,25 @@ func (db *DB) ReviewProgress(ctx context.Context, q ProgressQuery) (ReviewProgre
 			q.Reviewer, q.Since.UTC()).Scan(&p.LabeledSince); err != nil {
 			return fmt.Errorf("labeled since: %w", err)
 		}
-		narrow, args := ClaimRequest{Topic: q.Topic, Reason: q.Reason, Source: q.Source}.narrowing()
+		narrow, args := ClaimRequest{Topic: q.Topic, Reason: q.Reason, Source: q.Source, Query: q.Query}.narrowing()
 		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM review_items ri
 			WHERE ri.state IN ('pending', 'claimed') AND ri.stage = 'review'`+narrow), args...).Scan(&p.Open); err != nil {
 			return fmt.Errorf("open items: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM review_items
+			WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? AND stage = 'review'`),
+			q.Reviewer, time.Now().UTC()).Scan(&p.Held); err != nil {
+			return fmt.Errorf("held items: %w", err)
 		}
 		var (
 			last  LastAction
 			label sql.NullString
 		)
-		err := tx.QueryRowContext(ctx, db.rebind(`SELECT ra.review_item_id, a.title, ra.action, l.label, ra.created_at
+		err := tx.QueryRowContext(ctx, db.rebind(`SELECT ra.review_item_id, a.title, ra.action, l.label, ra.none_of_these, ra.created_at
 			FROM review_actions ra JOIN review_items ri ON ri.id = ra.review_item_id JOIN articles a ON a.id = ri.article_id
 			LEFT JOIN labels l ON l.id = ra.label_id
 			WHERE ra.reviewer = ? AND ra.undone_at IS NULL ORDER BY ra.id DESC LIMIT 1`), q.Reviewer).
-			Scan(&last.ItemID, &last.Title, &last.Action, &label, &last.At)
+			Scan(&last.ItemID, &last.Title, &last.Action, &label, &last.NoneOfThese, &last.At)
 		switch {
 		case err == nil:
 			last.Label = label.String

@@ -291,3 +291,23 @@ func (db *DB) OpenReviewCount(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// OpenCounts are the open review items (pending or claimed, whoever holds
+// them) by stage: the figure the sidebar shows and the figure the review
+// page shows are the same query, so they cannot disagree.
+type OpenCounts struct {
+	Review       int // what reviewers work through
+	Adjudication int // disagreements waiting for an admin
+}
+
+// OpenReviewCounts counts open review items by stage.
+func (db *DB) OpenReviewCounts(ctx context.Context) (OpenCounts, error) {
+	var c OpenCounts
+	if err := db.sql.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN stage = 'review' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN stage = 'adjudication' THEN 1 ELSE 0 END), 0)
+		FROM review_items WHERE state IN ('pending', 'claimed')`).Scan(&c.Review, &c.Adjudication); err != nil {
+		return c, fmt.Errorf("store: open review counts: %w", err)
+	}
+	return c, nil
+}

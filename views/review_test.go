@@ -89,15 +89,28 @@ func TestReviewWorkspace(t *testing.T) {
 	if p := buttons.Filter(".predicted"); p.Length() != 1 || !strings.Contains(p.Text(), "predicted") {
 		t.Errorf("predicted marker: %q", p.Text())
 	}
-	// Each label form posts the label, the token and the filters.
+	// The label form posts the pressed button's label, the token, the
+	// filters and the note.
 	form := buttons.First().Closest("form")
+	if form.Find(`[data-testid="review-label"]`).Length() != 3 || form.Find(`textarea[name="note"]`).Length() != 1 {
+		t.Error("the label buttons and the note are not in one form")
+	}
+	var pressed []string
+	buttons.Each(func(_ int, b *goquery.Selection) {
+		n, _ := b.Attr("name")
+		v, _ := b.Attr("value")
+		pressed = append(pressed, n+"="+v)
+	})
+	if strings.Join(pressed, " ") != "label=Business label=Sports label=World" {
+		t.Errorf("buttons post %v", pressed)
+	}
 	if a, _ := form.Attr("action"); a != "/console/review/items/42/label" {
 		t.Errorf("label form action %q", a)
 	}
 	if hx, _ := form.Attr("hx-post"); hx != "/console/review/items/42/label" {
 		t.Errorf("label form hx-post %q", hx)
 	}
-	for name, want := range map[string]string{"csrf_token": "tok", "topic": "World", "label": "Business"} {
+	for name, want := range map[string]string{"csrf_token": "tok", "topic": "World"} {
 		if v, _ := form.Find(`input[name="` + name + `"]`).Attr("value"); v != want {
 			t.Errorf("form field %s = %q, want %q", name, v, want)
 		}
@@ -279,5 +292,61 @@ func TestAdjudication(t *testing.T) {
 	}
 	if byTestID(renderDoc(t, Adjudication(AdjudicationView{Agreement: AgreementView{Kappa: "n/a"}})), "adjudication-empty").Length() != 1 {
 		t.Error("empty adjudication")
+	}
+}
+
+func TestReviewWorkspaceGuideAndReject(t *testing.T) {
+	v := sampleWorkspace()
+	v.Item.Labels[0].Description = "companies, markets and the economy"
+	v.Item.RejectURL = "/console/review/items/42/reject"
+	doc := renderDoc(t, ReviewWorkspace(v))
+	rows := byTestID(doc, "review-label-row")
+	if rows.Length() != 3 {
+		t.Fatalf("%d label rows", rows.Length())
+	}
+	if d := strings.TrimSpace(rows.First().Find(`[data-testid="review-label-desc"]`).Text()); d != "companies, markets and the economy" {
+		t.Errorf("the first label's guideline %q", d)
+	}
+	if rows.Eq(1).Find(`[data-testid="review-label-desc"]`).Length() != 0 {
+		t.Error("a label without a description shows an empty guideline")
+	}
+	form := byTestID(doc, "review-reject-form")
+	if a, _ := form.Attr("hx-post"); a != "/console/review/items/42/reject" {
+		t.Errorf("reject form posts to %q", a)
+	}
+	if form.Find(`input[name="why"]`).Length() != 1 || form.Find(`input[name="csrf_token"]`).Length() != 1 {
+		t.Error("the reject form lacks its reason or token")
+	}
+	if k, _ := byTestID(doc, "review-reject-open").Attr("data-shortcut"); k != "n" {
+		t.Errorf("none-of-these shortcut %q", k)
+	}
+	v.Item.RejectURL = ""
+	if byTestID(renderDoc(t, ReviewWorkspace(v)), "review-reject").Length() != 0 {
+		t.Error("a reject offer without a URL")
+	}
+}
+
+func TestAdjudicationShortcuts(t *testing.T) {
+	doc := renderDoc(t, AdjudicationPage(AdjudicationPageView{ScriptURL: "/static/js/review.js", Body: AdjudicationView{CSRF: "tok", Items: []AdjudicationItemView{
+		{ID: 7, Title: "A", SettleURL: "/s/7", Options: []AdjudicationOption{{Label: "Sports"}, {Label: "World", GivenBy: "ann"}}},
+		{ID: 8, Title: "B", SettleURL: "/s/8", Options: []AdjudicationOption{{Label: "Sports"}}},
+	}}}))
+	var keys []string
+	doc.Find(`[data-dispute]`).First().Find(`[data-testid="adjudication-settle"]`).Each(func(_ int, b *goquery.Selection) {
+		k, _ := b.Attr("data-settle-key")
+		l, _ := b.Attr("data-label")
+		keys = append(keys, k+"="+l)
+	})
+	if strings.Join(keys, " ") != "1=Sports 2=World" {
+		t.Errorf("settle keys %v", keys)
+	}
+	if n := doc.Find(`[data-dispute-head][tabindex="-1"]`).Length(); n != 2 {
+		t.Errorf("%d focusable dispute titles, want 2 (j/k move between them)", n)
+	}
+	if byTestID(doc, "review-help").Length() != 1 || byTestID(doc, "review-help-open").Length() != 1 {
+		t.Error("no shortcuts help on the adjudication page")
+	}
+	if doc.Find(`script[src="/static/js/review.js"]`).Length() != 1 {
+		t.Error("review.js not loaded")
 	}
 }

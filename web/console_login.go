@@ -162,8 +162,13 @@ func (s *Server) consoleStatus(c echo.Context) error {
 		ch := r.Checks[name]
 		v.Items = append(v.Items, views.StatusItem{Name: name, OK: ch.OK, Message: ch.Message})
 	}
-	if n, err := s.store.OpenReviewCount(ctx); err == nil {
-		v.Queue = n
+	// The review stage alone, as the review page counts it; admins also
+	// see what waits for adjudication, which reviewers cannot take.
+	if n, err := s.store.OpenReviewCounts(ctx); err == nil {
+		v.Queue = n.Review
+		if u := consoleUser(c); u.Can(admins...) {
+			v.Adjudication = n.Adjudication
+		}
 	} else {
 		logger(ctx).Warn("console status: review backlog", "error", err)
 	}

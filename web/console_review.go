@@ -22,6 +22,8 @@ import (
 type progressStore interface {
 	ReviewProgress(ctx context.Context, q store.ProgressQuery) (store.ReviewProgress, error)
 	ReviewItemLabels(ctx context.Context, ids []int64) (map[int64][]store.GivenLabel, error)
+	OpenReviewCounts(ctx context.Context) (store.OpenCounts, error)
+	ReviewersProgress(ctx context.Context, since time.Time) ([]store.ReviewerProgress, error)
 }
 
 // reviewClaimSize is how many items a reviewer holds at once: enough to
@@ -42,13 +44,14 @@ func reviewFilters(c echo.Context) views.ReviewFilters {
 		Topic:  strings.TrimSpace(c.FormValue("topic")),
 		Reason: strings.TrimSpace(c.FormValue("reason")),
 		Source: strings.TrimSpace(c.FormValue("source")),
+		Q:      strings.TrimSpace(c.FormValue("q")),
 	}
 }
 
 // withFilters appends the filters (and extra pairs) to a console path.
 func withFilters(path string, f views.ReviewFilters, extra ...string) string {
 	q := url.Values{}
-	for _, kv := range [][2]string{{"topic", f.Topic}, {"reason", f.Reason}, {"source", f.Source}} {
+	for _, kv := range [][2]string{{"topic", f.Topic}, {"reason", f.Reason}, {"source", f.Source}, {"q", f.Q}} {
 		if kv[1] != "" {
 			q.Set(kv[0], kv[1])
 		}
@@ -79,14 +82,20 @@ func startOfDay(now time.Time) time.Time { return now.UTC().Truncate(24 * time.H
 // if they hold it.
 func (s *Server) consoleReview(c echo.Context) error {
 	want, _ := strconv.ParseInt(c.QueryParam("item"), 10, 64)
-	return s.renderReview(c, http.StatusOK, reviewFilters(c), want, "", "")
+	return s.renderReview(c, http.StatusOK, reviewFilters(c), want, c.QueryParam("mode") == reviewModeStart, "", "")
 }
 
+// reviewModeStart is ?mode= of the "Start reviewing" link: the viewer
+// asks to claim.
+const reviewModeStart = "review"
+
 // renderReview builds the workspace and renders it: the whole page, or
-// the workspace alone for an HTMX swap.
-func (s *Server) renderReview(c echo.Context, status int, f views.ReviewFilters, want int64, errText, notice string) error {
+// the workspace alone for an HTMX swap. reviewing says the user acts as
+// a reviewer now (they asked to start, or are acting on an item); see
+// reviewWorkspace.
+func (s *Server) renderReview(c echo.Context, status int, f views.ReviewFilters, want int64, reviewing bool, errText, notice string) error {
 	u := consoleUser(c)
-	ws, progress, err := s.reviewWorkspace(c, u, f, want)
+	ws, progress, err := s.reviewWorkspace(c, u, f, want, reviewing)
 	if err != nil {
 		return err
 	}
@@ -104,12 +113,30 @@ func (s *Server) renderReview(c echo.Context, status int, f views.ReviewFilters,
 }
 
 // reviewWorkspace claims for the reviewer and builds what the page shows.
-func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewFilters, want int64) (views.ReviewWorkspaceView, store.ReviewProgress, error) {
+// Only someone reviewing claims: a reviewer always; anyone else (an
+// admin who came to look) when they asked to (reviewing) or still hold
+// claims from doing so. The others see the queue read-only, so a look
+// does not hold items away from reviewers for a whole lease.
+func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewFilters, want int64, reviewing bool) (views.ReviewWorkspaceView, store.ReviewProgress, error) {
 	ctx := c.Request().Context()
 	ws := views.ReviewWorkspaceView{CSRF: u.CSRF, Filters: f}
+	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now()),
+		Topic: f.Topic, Reason: f.Reason, Source: f.Source, Query: f.Q})
+	if err != nil {
+		return ws, progress, err
+	}
+	ws.LabeledToday, ws.Open = progress.LabeledSince, progress.Open
+	if last := progress.LastAction; last != nil && time.Since(last.At) < s.cfg.Queue.UndoWindow {
+		ws.Undo = &views.UndoView{URL: s.echo.Reverse(RouteConsoleReviewUndo, last.ItemID), Description: describeAction(*last)}
+	}
+	if !reviewing && u.Role != store.RoleReviewer && progress.Held == 0 {
+		browse, err := s.reviewBrowse(ctx, f)
+		ws.Browse = &browse
+		return ws, progress, err
+	}
 	items, err := s.store.ClaimReviewItems(ctx, store.ClaimRequest{Reviewer: u.Email, N: reviewClaimSize, Lease: s.cfg.Queue.Lease,
 		Diversity: s.cfg.Review.Diverse(), Coverage: s.cfg.Review.Diverse() && s.inColdStart(),
-		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
+		Topic: f.Topic, Reason: f.Reason, Source: f.Source, Query: f.Q})
 	if err != nil {
 		return ws, store.ReviewProgress{}, err
 	}
@@ -120,15 +147,6 @@ func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewF
 		if err == nil && it.State == store.StateClaimed && it.ClaimedBy == u.Email && it.LeaseExpiresAt != nil && it.LeaseExpiresAt.After(time.Now()) {
 			items = append(items, it)
 		}
-	}
-	progress, err := s.store.ReviewProgress(ctx, store.ProgressQuery{Reviewer: u.Email, Since: startOfDay(time.Now()),
-		Topic: f.Topic, Reason: f.Reason, Source: f.Source})
-	if err != nil {
-		return ws, progress, err
-	}
-	ws.LabeledToday, ws.Open = progress.LabeledSince, progress.Open
-	if last := progress.LastAction; last != nil && time.Since(last.At) < s.cfg.Queue.UndoWindow {
-		ws.Undo = &views.UndoView{URL: s.echo.Reverse(RouteConsoleReviewUndo, last.ItemID), Description: describeAction(*last)}
 	}
 	if len(items) == 0 {
 		return ws, progress, nil
@@ -146,14 +164,47 @@ func (s *Server) reviewWorkspace(c echo.Context, u *ConsoleUser, f views.ReviewF
 		ws.NextURL = ws.Claimed[cur+1].URL
 	}
 	item := s.reviewItemView(ctx, items[cur])
-	item.ReclaimURL = ws.Claimed[cur].URL
+	// Claiming again is reviewing, whoever's lease ran out.
+	item.ReclaimURL = withFilters(page, f, "item", strconv.FormatInt(items[cur].ID, 10), "mode", reviewModeStart)
 	ws.Item = &item
 	return ws, progress, nil
 }
 
+// reviewBrowseSize is how many open items the read-only queue lists.
+const reviewBrowseSize = 20
+
+// reviewBrowse lists the top of the open queue without claiming any.
+func (s *Server) reviewBrowse(ctx context.Context, f views.ReviewFilters) (views.ReviewBrowseView, error) {
+	b := views.ReviewBrowseView{StartURL: withFilters(s.echo.Reverse(RouteConsoleReview), f, "mode", reviewModeStart)}
+	page, err := s.store.ReviewQueue(ctx, store.QueueFilter{Stage: store.StageReview, Topic: f.Topic, Reason: f.Reason,
+		Source: f.Source, Query: f.Q, Limit: reviewBrowseSize})
+	if err != nil {
+		return b, err
+	}
+	b.More = page.NextCursor != ""
+	reviewers, err := s.store.ReviewersProgress(ctx, startOfDay(time.Now()))
+	if err != nil {
+		return b, err
+	}
+	for _, r := range reviewers {
+		row := views.ReviewerRowView{Reviewer: r.Reviewer, Labeled: r.Labeled, Skipped: r.Skipped, NoneOfThese: r.NoneOfThese, Held: r.Held}
+		if !r.LastAt.IsZero() {
+			row.Last = r.LastAt.UTC().Format("15:04") + " UTC"
+		}
+		b.Reviewers = append(b.Reviewers, row)
+	}
+	for _, it := range page.Items {
+		b.Rows = append(b.Rows, views.QueueRowView{ID: it.ID, Title: it.Title, Predicted: it.Topic,
+			Confidence: percent(it.Confidence), Reason: strings.ReplaceAll(it.Reason, "_", " "), Source: it.Source})
+	}
+	return b, nil
+}
+
 func describeAction(a store.LastAction) string {
-	switch a.Action {
-	case "skip":
+	switch {
+	case a.Action == "skip" && a.NoneOfThese:
+		return fmt.Sprintf("you said no label fits “%s”", a.Title)
+	case a.Action == "skip":
 		return fmt.Sprintf("you skipped “%s”", a.Title)
 	default:
 		return fmt.Sprintf("you labeled “%s” %s", a.Title, a.Label)
@@ -164,7 +215,8 @@ func describeAction(a store.LastAction) string {
 func (s *Server) reviewItemView(ctx context.Context, it store.QueueItem) views.ReviewItemView {
 	v := views.ReviewItemView{ID: it.ID, Title: it.Title, Text: it.Body, Source: it.Source, Reason: strings.ReplaceAll(it.Reason, "_", " "),
 		Predicted: it.Topic, Confidence: percent(it.Confidence), ModelVersion: it.ModelVersion,
-		LabelURL: s.echo.Reverse(RouteConsoleReviewLabel, it.ID), SkipURL: s.echo.Reverse(RouteConsoleReviewSkip, it.ID)}
+		LabelURL: s.echo.Reverse(RouteConsoleReviewLabel, it.ID), SkipURL: s.echo.Reverse(RouteConsoleReviewSkip, it.ID),
+		RejectURL: s.echo.Reverse(RouteConsoleReviewReject, it.ID)}
 	if it.PublishedAt != nil {
 		v.Published = it.PublishedAt.UTC().Format(time.DateOnly)
 	}
@@ -184,7 +236,8 @@ func (s *Server) reviewItemView(ctx context.Context, it store.QueueItem) views.R
 	default:
 		v.Summary = sum.Text
 	}
-	v.Scores, v.Labels = scoreViews(it.Scores, it.Topic), labelButtons(it.Scores, it.Topic)
+	v.Scores = scoreViews(it.Scores, it.Topic)
+	v.Labels = labelButtons(it.Scores, it.Topic, s.topicGuide(ctx, it.Taxonomy, labelsOf(it.Scores, it.Topic)))
 	return v
 }
 
@@ -205,26 +258,5 @@ func scoreViews(scores map[string]float64, predicted string) []views.ScoreView {
 		}
 		return strings.Compare(a.Label, b.Label)
 	})
-	return out
-}
-
-// labelButtons lists the labels by name, so a label keeps its key from
-// item to item whatever the scores; the first nine get keys 1–9.
-func labelButtons(scores map[string]float64, predicted string) []views.LabelButton {
-	labels := make([]string, 0, len(scores))
-	for l := range scores {
-		labels = append(labels, l)
-	}
-	if predicted != "" && !slices.Contains(labels, predicted) {
-		labels = append(labels, predicted)
-	}
-	slices.Sort(labels)
-	out := make([]views.LabelButton, len(labels))
-	for i, l := range labels {
-		out[i] = views.LabelButton{Label: l, Predicted: l == predicted}
-		if i < 9 {
-			out[i].Key = i + 1
-		}
-	}
 	return out
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -19,7 +20,11 @@ import (
 
 func (s *Server) consoleReviewLabel(c echo.Context) error { return s.consoleReviewAct(c, "label") }
 func (s *Server) consoleReviewSkip(c echo.Context) error  { return s.consoleReviewAct(c, "skip") }
-func (s *Server) consoleReviewUndo(c echo.Context) error  { return s.consoleReviewAct(c, "undo") }
+
+// consoleReviewReject is "None of these": a skip that records that no
+// label fits, and the reviewer's reason.
+func (s *Server) consoleReviewReject(c echo.Context) error { return s.consoleReviewAct(c, "reject") }
+func (s *Server) consoleReviewUndo(c echo.Context) error   { return s.consoleReviewAct(c, "undo") }
 
 func (s *Server) consoleReviewAct(c echo.Context, action string) error {
 	u := consoleUser(c)
@@ -36,12 +41,21 @@ func (s *Server) consoleReviewAct(c echo.Context, action string) error {
 	switch action {
 	case "label":
 		label := strings.TrimSpace(c.FormValue("label"))
-		if _, err = s.label(c, u.Email, []store.LabelInput{{ItemID: id, Label: label}}); err == nil {
+		note := strings.TrimSpace(c.FormValue("note"))
+		if _, err = s.label(c, u.Email, []store.LabelInput{{ItemID: id, Label: label, Note: note}}); err == nil {
 			notice = fmt.Sprintf("Labeled item %d %s.", id, label)
 		}
 	case "skip":
 		if _, err = s.store.SkipReviewItem(ctx, store.ActionRequest{ItemID: id, Reviewer: u.Email, RequestID: RequestID(ctx)}); err == nil {
 			notice = fmt.Sprintf("Skipped item %d.", id)
+		}
+	case "reject":
+		// "why", not "reason": reason is the queue-reason filter every
+		// review form carries.
+		reason := strings.TrimSpace(c.FormValue("why"))
+		if _, err = s.store.SkipReviewItem(ctx, store.ActionRequest{ItemID: id, Reviewer: u.Email, RequestID: RequestID(ctx),
+			NoneOfThese: true, Note: reason}); err == nil {
+			notice = fmt.Sprintf("Marked item %d: none of the labels fits. It goes to another reviewer.", id)
 		}
 	case "undo":
 		var o store.ActionOutcome
@@ -61,7 +75,7 @@ func (s *Server) consoleReviewAct(c echo.Context, action string) error {
 		}
 		return c.Redirect(http.StatusSeeOther, withFilters(s.echo.Reverse(RouteConsoleReview), f, extra...))
 	}
-	return s.renderReview(c, http.StatusOK, f, show, "", notice)
+	return s.renderReview(c, http.StatusOK, f, show, true, "", notice)
 }
 
 // reviewFailure shows a failed action inline, with its status. Errors the
@@ -73,10 +87,17 @@ func (s *Server) reviewFailure(c echo.Context, f views.ReviewFilters, show int64
 		return err
 	}
 	text := errorText(e)
-	if e.Status == http.StatusNotFound && show != 0 {
+	var lapsed *store.LeaseExpired
+	switch {
+	case e.Status == http.StatusNotFound && show != 0:
 		text = fmt.Sprintf("There is no review item %d.", show)
+	case errors.As(err, &lapsed):
+		// The page claims again as it renders: say so, so the reviewer
+		// knows why the item may come back (or may not).
+		text = fmt.Sprintf("Your lease on item %d ran out at %s and the item went back to the queue, so your label was not saved. "+
+			"If it is still open it is claimed for you again below; label it again.", lapsed.ItemID, lapsed.ExpiredAt.UTC().Format("15:04:05 UTC"))
 	}
-	return s.renderReview(c, e.Status, f, show, text, "")
+	return s.renderReview(c, e.Status, f, show, true, text, "")
 }
 
 // inlineStatus reports the statuses a page shows beside its content.

@@ -67,7 +67,7 @@ func (s *Server) renderAdjudication(c echo.Context, status int, o adjudicationOu
 			iv.Given = append(iv.Given, views.GivenLabelView{Reviewer: g.Reviewer, Label: g.Label, At: g.At.UTC().Format("2006-01-02 15:04 UTC")})
 			by[g.Label] = append(by[g.Label], g.Reviewer)
 		}
-		for _, b := range labelButtons(it.Scores, it.Topic) {
+		for _, b := range labelButtons(it.Scores, it.Topic, s.topicGuide(ctx, it.Taxonomy, labelsOf(it.Scores, it.Topic))) {
 			iv.Options = append(iv.Options, views.AdjudicationOption{Label: b.Label, GivenBy: strings.Join(by[b.Label], ", ")})
 		}
 		for l := range by { // a label outside the scores still gets a button
@@ -80,7 +80,8 @@ func (s *Server) renderAdjudication(c echo.Context, status int, o adjudicationOu
 	if isFragment(c) {
 		return s.render(c, status, "Adjudication", views.Adjudication(v))
 	}
-	return s.render(c, status, "Adjudication", views.AdjudicationPage(views.AdjudicationPageView{Nav: s.reviewNav(u, "adjudication"), Body: v}))
+	return s.render(c, status, "Adjudication", views.AdjudicationPage(views.AdjudicationPageView{Nav: s.reviewNav(u, "adjudication"),
+		ScriptURL: s.assets.URL("js/review.js"), Body: v}))
 }
 
 func agreementView(a store.Agreement) views.AgreementView {

@@ -21,6 +21,7 @@ type reviewStore interface {
 	LabelReviewItems(ctx context.Context, req store.LabelRequest) ([]store.LabelOutcome, error)
 	SkipReviewItem(ctx context.Context, req store.ActionRequest) (store.ActionOutcome, error)
 	UndoReviewAction(ctx context.Context, req store.ActionRequest) (store.ActionOutcome, error)
+	UndoReviewActions(ctx context.Context, reqs []store.ActionRequest) ([]store.ActionOutcome, error)
 	ReviewStats(ctx context.Context, days int) (store.ReviewStats, error)
 	OpenReviewCount(ctx context.Context) (int, error)
 	RecordFeedback(ctx context.Context, f store.NewFeedback) (store.Feedback, bool, error)
@@ -75,12 +76,12 @@ type QueuePageJSON struct {
 	NextCursor string          `json:"next_cursor,omitempty"`
 }
 
-// reviewQueue is GET /review/queue: filters topic, reason, source, from,
+// reviewQueue is GET /review/queue: filters topic, reason, source, q, from,
 // to (RFC 3339 or YYYY-MM-DD), state, stage; sort; cursor; limit.
 func (s *Server) reviewQueue(c echo.Context) error {
 	q := c.QueryParams()
 	f := store.QueueFilter{State: q.Get("state"), Stage: q.Get("stage"), Topic: q.Get("topic"), Reason: q.Get("reason"),
-		Source: q.Get("source"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+		Source: q.Get("source"), Query: q.Get("q"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	var bad []FieldError
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -89,9 +90,15 @@ func (s *Server) bulkLabelReview(c echo.Context) error {
 }
 
 func (s *Server) label(c echo.Context, who string, in []store.LabelInput) ([]LabelResultJSON, error) {
+	return s.labelSeen(c, who, in, time.Time{})
+}
+
+// labelSeen is label for items the reviewer was shown at seen (zero:
+// under their claim); see store.LabelRequest.SeenAt.
+func (s *Server) labelSeen(c echo.Context, who string, in []store.LabelInput, seen time.Time) ([]LabelResultJSON, error) {
 	ctx := c.Request().Context()
 	reqID := RequestID(ctx)
-	out, err := s.store.LabelReviewItems(ctx, store.LabelRequest{Reviewer: reviewer(c, who), RequestID: reqID, Items: in})
+	out, err := s.store.LabelReviewItems(ctx, store.LabelRequest{Reviewer: reviewer(c, who), RequestID: reqID, Items: in, SeenAt: seen})
 	if err != nil {
 		return nil, err
 	}
@@ -106,9 +113,12 @@ func (s *Server) label(c echo.Context, who string, in []store.LabelInput) ([]Lab
 	return results, nil
 }
 
-// actionRequest is the body of POST /review/:id/skip and /undo.
+// actionRequest is the body of POST /review/:id/skip and /undo. A skip
+// may say that none of the item's labels fits, with a note saying why.
 type actionRequest struct {
-	Reviewer string `json:"reviewer"`
+	Reviewer    string `json:"reviewer"`
+	NoneOfThese bool   `json:"none_of_these"`
+	Note        string `json:"note"`
 }
 
 // ActionResultJSON is an item's state after a skip or undo.
@@ -136,6 +146,9 @@ func (s *Server) reviewAction(c echo.Context, undo bool) error {
 	ctx := c.Request().Context()
 	ar := store.ActionRequest{ItemID: id, Reviewer: reviewer(c, req.Reviewer), RequestID: RequestID(ctx),
 		Lease: s.cfg.Queue.Lease, Window: s.cfg.Queue.UndoWindow}
+	if !undo {
+		ar.NoneOfThese, ar.Note = req.NoneOfThese, strings.TrimSpace(req.Note)
+	}
 	var o store.ActionOutcome
 	if undo {
 		o, err = s.store.UndoReviewAction(ctx, ar)

@@ -65,9 +65,11 @@ const (
 	// The review page's actions and modes (console_review*.go).
 	RouteConsoleReviewLabel        = "console-review-label"
 	RouteConsoleReviewSkip         = "console-review-skip"
+	RouteConsoleReviewReject       = "console-review-reject"
 	RouteConsoleReviewUndo         = "console-review-undo"
 	RouteConsoleReviewBulk         = "console-review-bulk"
 	RouteConsoleReviewBulkLabel    = "console-review-bulk-label"
+	RouteConsoleReviewBulkUndo     = "console-review-bulk-undo"
 	RouteConsoleReviewAdjudication = "console-review-adjudication"
 	RouteConsoleReviewSettle       = "console-review-settle"
 
@@ -197,9 +199,11 @@ func (s *Server) pages() []page {
 		{RouteConsoleReview, http.MethodGet, "/console/review", reviewers, s.consoleReview},
 		{RouteConsoleReviewLabel, http.MethodPost, "/console/review/items/:id/label", reviewers, s.consoleReviewLabel},
 		{RouteConsoleReviewSkip, http.MethodPost, "/console/review/items/:id/skip", reviewers, s.consoleReviewSkip},
+		{RouteConsoleReviewReject, http.MethodPost, "/console/review/items/:id/reject", reviewers, s.consoleReviewReject},
 		{RouteConsoleReviewUndo, http.MethodPost, "/console/review/items/:id/undo", reviewers, s.consoleReviewUndo},
 		{RouteConsoleReviewBulk, http.MethodGet, "/console/review/bulk", reviewers, s.consoleReviewBulk},
 		{RouteConsoleReviewBulkLabel, http.MethodPost, "/console/review/bulk", reviewers, s.consoleReviewBulkLabel},
+		{RouteConsoleReviewBulkUndo, http.MethodPost, "/console/review/bulk/undo", reviewers, s.consoleReviewBulkUndo},
 		{RouteConsoleReviewAdjudication, http.MethodGet, "/console/review/adjudication", admins, s.consoleAdjudication},
 		{RouteConsoleReviewSettle, http.MethodPost, "/console/review/adjudication/:id", admins, s.consoleAdjudicationSettle},
 

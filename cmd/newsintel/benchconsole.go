@@ -27,8 +27,9 @@ import (
 // (100 ms server-side) is for review, trends and metrics, the rest are
 // measured too.
 var consolePages = []string{
-	"/console/status", // the baseline: a page that reads almost nothing
-	"/console/review",
+	"/console/status",             // the baseline: a page that reads almost nothing
+	"/console/review",             // an admin's look: the queue read-only
+	"/console/review?mode=review", // reviewing: claims, as a reviewer's page does
 	"/console/review/bulk",
 	"/console/trends",
 	"/console/trends?bucket=week",

@@ -74,6 +74,11 @@ func TestConsoleEndToEnd(t *testing.T) {
 			if !strings.Contains(review, "Markets wobble") {
 				t.Fatalf("the review page does not show the queued article:\n%s", review)
 			}
+			// An admin sees the queue read-only until they start reviewing.
+			if !strings.Contains(review, `data-testid="review-start"`) {
+				t.Fatalf("the admin's review page does not offer to start reviewing:\n%s", review)
+			}
+			review = page(http.MethodGet, "/console/review?mode=review", nil)
 			token, action := csrfInput.FindStringSubmatch(review), labelForm.FindStringSubmatch(review)
 			if token == nil || action == nil {
 				t.Fatalf("no label form on the review page:\n%s", review)

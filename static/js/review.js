@@ -77,14 +77,48 @@
     box.dispatchEvent(new Event("change", { bubbles: true }));
     focusRow(row);
   }
+  function boxes() {
+    return rows().map(function (r) { return r.querySelector('input[type="checkbox"]'); }).filter(Boolean);
+  }
   function countSelected() {
     var out = document.querySelector("[data-bulk-count]");
-    if (!out) return;
+    var all = document.querySelector("[data-bulk-all]");
+    var total = boxes().length;
     var n = document.querySelectorAll('[data-bulk-row] input[type="checkbox"]:checked').length;
-    out.textContent = n ? n + " selected" : "";
+    if (out) out.textContent = n ? n + " selected" : "";
+    if (all) {
+      all.checked = total > 0 && n === total;
+      all.indeterminate = n > 0 && n < total;
+    }
+  }
+  // setAll ticks or clears every row.
+  function setAll(on) {
+    boxes().forEach(function (b) { b.checked = on; });
+    countSelected();
+  }
+  function toggleAll() {
+    var bs = boxes();
+    setAll(!bs.every(function (b) { return b.checked; }));
   }
   document.addEventListener("change", function (evt) {
-    if (evt.target.closest && evt.target.closest("[data-bulk-row]")) countSelected();
+    var t = evt.target;
+    if (t.matches && t.matches("[data-bulk-all]")) { setAll(t.checked); return; }
+    if (t.closest && t.closest("[data-bulk-row]")) countSelected();
+  });
+  // Shift-click ticks (or clears) every row between the last box clicked
+  // and this one, as the clicked box now is.
+  var lastBox = null;
+  document.addEventListener("click", function (evt) {
+    var box = evt.target;
+    if (!box.matches || !box.matches('[data-bulk-row] input[type="checkbox"]')) return;
+    if (evt.shiftKey && lastBox && lastBox !== box && document.contains(lastBox)) {
+      var bs = boxes(), a = bs.indexOf(lastBox), b = bs.indexOf(box);
+      if (a >= 0 && b >= 0) {
+        for (var i = Math.min(a, b); i <= Math.max(a, b); i++) bs[i].checked = box.checked;
+        countSelected();
+      }
+    }
+    lastBox = box;
   });
 
   // --- Keys --------------------------------------------------------------
@@ -94,15 +128,19 @@
     if (help && help.open) return; // the dialog handles Escape itself
     if (typing(evt.target)) return;
     var key = evt.key, m = mode();
-    if (m === "adjudication") return;
     if (key === "?") {
       evt.preventDefault();
       openHelp();
       return;
     }
-    if (m === "bulk" && (key === "j" || key === "k" || key === "x")) {
+    if (m === "adjudication") {
+      adjudicationKey(evt, key);
+      return;
+    }
+    if (m === "bulk" && (key === "j" || key === "k" || key === "x" || key === "a")) {
       evt.preventDefault();
       if (key === "x") toggleRow();
+      else if (key === "a") toggleAll();
       else moveRow(key === "j" ? 1 : -1);
       return;
     }
@@ -111,7 +149,42 @@
     evt.preventDefault();
     if (busy) return;
     el.click();
+    // "None of these" opens its reason field: type it, Enter sends.
+    if (el.tagName === "SUMMARY" && el.parentElement.open) {
+      var reason = el.parentElement.querySelector("input[name=why]");
+      if (reason) reason.focus();
+    }
   });
+
+  // --- Adjudication -------------------------------------------------------
+  // j/k move between disputed items (focus on the title); 1–9 settle the
+  // item with focus in it, or the first, as that option.
+  function disputes() { return Array.prototype.slice.call(document.querySelectorAll("#adjudication [data-dispute]")); }
+  function currentDispute() {
+    var a = document.activeElement;
+    return (a && a.closest && a.closest("[data-dispute]")) || disputes()[0] || null;
+  }
+  function adjudicationKey(evt, key) {
+    var all = disputes();
+    if (!all.length) return;
+    if (key === "j" || key === "k") {
+      evt.preventDefault();
+      var i = all.indexOf(currentDispute());
+      var a = document.activeElement;
+      var inside = a && a.closest && a.closest("[data-dispute]");
+      i = !inside ? 0 : Math.min(Math.max(i + (key === "j" ? 1 : -1), 0), all.length - 1);
+      var head = all[i].querySelector("[data-dispute-head]");
+      if (head) { head.focus(); all[i].scrollIntoView({ block: "nearest" }); }
+      return;
+    }
+    if (!/^[1-9]$/.test(key)) return;
+    var d = currentDispute();
+    var btn = d && d.querySelector('[data-settle-key="' + key + '"]');
+    if (!btn) return;
+    evt.preventDefault();
+    if (busy) return;
+    btn.click();
+  }
 
   // --- Requests, errors and focus ----------------------------------------
   function flash(text) {
