@@ -66,7 +66,10 @@ func restoreDrill(t *testing.T, d store.Dialect) {
 	}
 
 	// Eight writers keep writing through the backup.
-	load, stopLoad := context.WithCancel(ctx)
+	// Writers stop between writes, not by a cancelled context: a write
+	// cancelled mid-commit may still commit on the server after the
+	// writer has returned, and land after the final digest.
+	var stopped atomic.Bool
 	var writes atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -74,19 +77,22 @@ func restoreDrill(t *testing.T, d store.Dialect) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; load.Err() == nil; i++ {
-				if err := drillWrite(load, src, w, i); err != nil {
-					if load.Err() == nil {
-						errs <- err
-					}
+			for i := 0; !stopped.Load(); i++ {
+				if err := drillWrite(ctx, src, w, i); err != nil {
+					errs <- err
 					return
 				}
 				writes.Add(1)
+				// A pause between writes leaves room for the digests'
+				// transactions: eight writers in a tight loop can starve
+				// another writer past SQLite's 5 s busy timeout on a
+				// loaded machine, which is not what the drill measures.
+				time.Sleep(500 * time.Microsecond)
 			}
 		}()
 	}
 	stop := func() {
-		stopLoad()
+		stopped.Store(true)
 		wg.Wait()
 		close(errs)
 		for err := range errs {
@@ -142,6 +148,11 @@ func restoreDrill(t *testing.T, d store.Dialect) {
 		d, len(final), rows, backupTime.Round(time.Millisecond), writesDuring, restoreTime.Round(time.Millisecond), len(final))
 }
 
+// shrinks names the tables whose rows the drill's writers also delete
+// (a lease is dropped when its reviewer labels the item), so that their
+// count in a copy need not lie between the counts before and after it.
+var shrinks = map[string]bool{"review_leases": true}
+
 // checkSnapshot checks the copy of a database taken between before and
 // after: the same tables, each count between the two, and appended rows
 // exactly as the source has them.
@@ -154,7 +165,7 @@ func checkSnapshot(t *testing.T, before, after, final, restored []store.TableDig
 		if r.Name != before[i].Name || r.Name != after[i].Name {
 			t.Fatalf("table %d: restored %s, source %s", i, r.Name, before[i].Name)
 		}
-		if r.Rows < before[i].Rows || r.Rows > after[i].Rows {
+		if !shrinks[r.Name] && (r.Rows < before[i].Rows || r.Rows > after[i].Rows) {
 			t.Errorf("%s: %d rows in the backup, not between %d (before it) and %d (after)", r.Name, r.Rows, before[i].Rows, after[i].Rows)
 		}
 		for _, name := range appendOnly {
