@@ -1,6 +1,8 @@
 package deploy
 
 import (
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -34,6 +36,11 @@ func TestAlertRulesShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := readmeAnchors(string(readme))
 	seen := map[string]string{}
 	for _, g := range groups {
 		if g.Name != GroupServer && g.Name != GroupProbe {
@@ -46,6 +53,8 @@ func TestAlertRulesShape(t *testing.T) {
 			}
 			if u := r.Annotations["runbook_url"]; !strings.HasPrefix(u, "https://github.com/newsintel/newsintel/blob/main/README.md#") {
 				t.Errorf("%s: runbook_url %q does not point into the README", r.Alert, u)
+			} else if _, anchor, _ := strings.Cut(u, "#"); !anchors[anchor] {
+				t.Errorf("%s: the README has no section #%s", r.Alert, anchor)
 			}
 			if r.Annotations["summary"] == "" || len(MetricNames(r.Expr)) == 0 {
 				t.Errorf("%s: no summary or no metric", r.Alert)
@@ -57,4 +66,15 @@ func TestAlertRulesShape(t *testing.T) {
 			t.Errorf("runbook alert %s is not in group %q", a, GroupServer)
 		}
 	}
+}
+
+// readmeAnchors are the fragment names GitHub gives a Markdown file's
+// headings: lower case, spaces to hyphens, punctuation dropped.
+func readmeAnchors(md string) map[string]bool {
+	out := map[string]bool{}
+	drop := regexp.MustCompile(`[^a-z0-9 _-]`)
+	for _, h := range regexp.MustCompile(`(?m)^#{1,6} (.+)$`).FindAllStringSubmatch(md, -1) {
+		out[strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(h[1]), ""), " ", "-")] = true
+	}
+	return out
 }
