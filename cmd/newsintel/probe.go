@@ -63,9 +63,6 @@ func (p *prober) runOnce(ctx context.Context) []probeResult {
 		start := time.Now()
 		err := c.run(p, cctx)
 		cancel()
-		if err != nil {
-			err = fmt.Errorf("%s: %w", c.name, err)
-		}
 		out = append(out, probeResult{check: c.name, err: err, duration: time.Since(start)})
 	}
 	return out

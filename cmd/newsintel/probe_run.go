@@ -58,19 +58,19 @@ func (m *probeMetrics) record(results []probeResult, now time.Time) {
 	m.lastRun.Set(float64(now.UnixNano()) / 1e9)
 }
 
-// report prints one line per check and says whether all passed.
-func report(w io.Writer, now time.Time, results []probeResult) bool {
-	ok := true
+// report prints one line per check and returns the checks that failed.
+func report(w io.Writer, now time.Time, results []probeResult) []string {
+	var failed []string
 	for _, r := range results {
 		ms := float64(r.duration.Microseconds()) / 1000
 		if r.err != nil {
-			ok = false
+			failed = append(failed, r.check)
 			fmt.Fprintf(w, "%s FAIL %-8s %8.1f ms  %v\n", now.UTC().Format(time.RFC3339), r.check, ms, r.err)
 			continue
 		}
 		fmt.Fprintf(w, "%s ok   %-8s %8.1f ms\n", now.UTC().Format(time.RFC3339), r.check, ms)
 	}
-	return ok
+	return failed
 }
 
 // probeCmd is `newsintel probe`: a synthetic client of one server. Once,
@@ -102,8 +102,8 @@ func probeCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if *once {
-		if !report(stdout, time.Now(), p.runOnce(ctx)) {
-			return errProbeFailed
+		if failed := report(stdout, time.Now(), p.runOnce(ctx)); len(failed) > 0 {
+			return fmt.Errorf("%w: %s", errProbeFailed, strings.Join(failed, ", "))
 		}
 		return nil
 	}

@@ -177,6 +177,11 @@ func TestProbeOnce(t *testing.T) {
 			if len(tc.fail) > 0 && !errors.Is(err, errProbeFailed) {
 				t.Fatalf("err = %v, want a failed probe\n%s", err, out)
 			}
+			for check := range tc.fail {
+				if !strings.Contains(err.Error(), check) {
+					t.Errorf("err = %v does not name %s", err, check)
+				}
+			}
 			for _, check := range []string{"health", "ready", "classify"} {
 				line := regexp.MustCompile(`(?m)^\S+ (ok  |FAIL) ` + check + ` .*$`).FindString(out)
 				want, failing := tc.fail[check]
