@@ -57,7 +57,7 @@ func TestConsoleMetricsPage(t *testing.T) {
 	if !row.Find("td").Eq(3).HasClass("bad") {
 		t.Error("a 50 % server error rate is not flagged")
 	}
-	// Two requests: one in the ≤25ms bucket, one in ≤2.5s, as histogram bars.
+	// Two requests: one in the ≤25ms bucket, one in ≤2s, as histogram bars.
 	bars := row.Find(`[data-testid="chart-point"] title`)
 	if bars.Length() != 2 || bars.First().Text() != "≤25 ms: 1 requests" {
 		t.Errorf("latency bars: %d, first %q", bars.Length(), bars.First().Text())

@@ -42,13 +42,17 @@ const (
 	metricPredictions  = "newsintel_predictions_total"
 	metricReviews      = "newsintel_review_labels_total"
 	metricFeedback     = "newsintel_feedback_total"
+	metricReviewQueue  = "newsintel_review_queue_open_items"
 )
 
 // batchBuckets are the sizes the encoder's batches fall into.
 var batchBuckets = []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}
 
-// latencyBuckets spans a cached health check to a slow batch.
-var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+// latencyBuckets spans a cached health check to a slow batch. The bound at
+// 2 s is the runbook's "slow response": the NewsintelSlowResponses alert
+// (deploy/prometheus/alerts.yml) asks what share of requests exceeded it,
+// which a bucket boundary answers exactly rather than by interpolation.
+var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 2.5, 5, 10}
 
 // NewMetrics returns metrics registered in a fresh registry, together with
 // the Go runtime and process collectors.

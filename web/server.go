@@ -129,6 +129,9 @@ func New(d Deps) (*Server, error) {
 		// compressing too would send scrapers gzip inside gzip.
 		promHandler: promhttp.HandlerFor(d.Metrics.Registry(), promhttp.HandlerOpts{DisableCompression: true}),
 	}
+	if err := d.Metrics.watchReviewQueue(d.Store.OpenReviewCount, d.Logger); err != nil {
+		return nil, fmt.Errorf("web: review queue metric: %w", err)
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -53,6 +53,10 @@ Commands:
                     (SQLite: backup API; Postgres: pg_dump custom format)
   restore           replace the database with a backup after checking it:
                     --from FILE [--force] (needed if the database holds data)
+  probe             call /health, /ready and /classify_news like a client and
+                    check the answers: --url URL [--interval 30s] [--once]
+                    [--listen :9109] [--timeout 10s] [--expect-topic T];
+                    key in PROBE_API_KEY
   taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
   user ...          console accounts: add, list, passwd, disable, enable, role
                     (see: newsintel user)
@@ -91,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return trainSummarizer(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, rest, getenv, stdout, stderr)
+	case "probe":
+		return probeCmd(ctx, rest, getenv, stdout, stderr)
 	case "eval-summaries":
 		return evalSummaries(ctx, rest, getenv, stdout, stderr)
 	case "backup":
