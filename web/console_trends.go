@@ -16,7 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/newsintel/newsintel/spike"
+	"github.com/newsintel/newsintel/inference/spike"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/views"
 	"github.com/newsintel/newsintel/views/chart"

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/newsintel/newsintel/spike"
+	"github.com/newsintel/newsintel/inference/spike"
 	"github.com/newsintel/newsintel/store"
 )
 
