@@ -3,10 +3,13 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -20,12 +23,16 @@ import (
 // A panic becomes a 500 through the recover middleware, so "never 5xx"
 // also catches panics.
 
-// fuzzServer is a test server with one uncertain article classified, so
-// review item 1 exists for the label, skip and undo targets.
+// fuzzServer is a test server with 20 uncertain articles classified, so
+// review items 1 to 20 exist for the claim, label, skip and undo targets.
 func fuzzServer(f *testing.F) *testServer {
 	f.Helper()
 	s := newTestServer(f, testConfig())
-	rec := s.do(f, http.MethodPost, "/classify_news", strings.NewReader(`{"title":"Talks","text":"Leaders met in Geneva."}`), jsonKey())
+	var batch []string
+	for i := range 20 {
+		batch = append(batch, fmt.Sprintf(`{"title":"Talks %d","text":"Leaders met in Geneva, round %d."}`, i, i))
+	}
+	rec := s.do(f, http.MethodPost, "/classify_news", strings.NewReader(`{"articles":[`+strings.Join(batch, ",")+`]}`), jsonKey())
 	if rec.Code != http.StatusOK {
 		f.Fatalf("seed classify: %d %s", rec.Code, rec.Body.String())
 	}
@@ -113,10 +120,40 @@ func FuzzFeedback(f *testing.F) {
 		`{"article_id":-1}`, `{}`, `{"prediction_id":"1"}`)
 }
 
+// FuzzReviewClaim also checks that a claim holds its items for the lease
+// the body asked for: a lease of 2^55+3600 seconds once overflowed into
+// one hour and was accepted.
 func FuzzReviewClaim(f *testing.F) {
-	fuzzBody(f, http.MethodPost, "/review/claim",
+	// The regression seed first: it must find items to claim. Once the
+	// fuzzer has claimed all 20, the lease check has nothing to look at.
+	for _, b := range []string{
+		`{"n":1,"lease_seconds":36028797018967568}`,
 		`{"reviewer":"ana","n":2,"lease_seconds":60}`, `{"n":-1}`, `{"n":1000000}`, `{"lease_seconds":0}`,
-		`{"stage":"adjudication","diversity":true}`, `{"lease_seconds":99999999999}`, `{}`)
+		`{"stage":"adjudication","diversity":true}`, `{"lease_seconds":99999999999}`, `{}`,
+	} {
+		f.Add([]byte(b))
+	}
+	s := fuzzServer(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		before := time.Now()
+		rec := s.do(t, http.MethodPost, "/review/claim", bytes.NewReader(body), jsonKey())
+		checkAnswer(t, http.MethodPost, "/review/claim", body, rec.Code, rec.Body.Bytes())
+		var req claimRequest
+		if rec.Code != http.StatusOK || json.Unmarshal(body, &req) != nil || req.LeaseSeconds == nil {
+			return
+		}
+		var resp ClaimResponse
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		// In float seconds: a Duration would overflow as the bug did.
+		want := float64(*req.LeaseSeconds)
+		for _, it := range resp.Items {
+			if it.LeaseExpiresAt == nil || math.Abs(it.LeaseExpiresAt.Sub(before).Seconds()-want) > 60 {
+				t.Fatalf("claim %q: lease ends %v, want %.0f s after %v", body, it.LeaseExpiresAt, want, before)
+			}
+		}
+	})
 }
 
 func FuzzReviewLabel(f *testing.F) {
