@@ -89,12 +89,12 @@ func testConfig() Config {
 }
 
 // newTestServer builds a Server over a fresh SQLite database.
-func newTestServer(t *testing.T, cfg Config) *testServer {
+func newTestServer(t testing.TB, cfg Config) *testServer {
 	t.Helper()
 	return newTestServerWith(t, cfg, storetest.Open(t, store.SQLite), &fakeEncoder{})
 }
 
-func newTestServerWith(t *testing.T, cfg Config, st Store, enc Encoder) *testServer {
+func newTestServerWith(t testing.TB, cfg Config, st Store, enc Encoder) *testServer {
 	t.Helper()
 	logs := &logBuffer{}
 	assets, err := static.New()
@@ -119,7 +119,7 @@ func newTestServerWith(t *testing.T, cfg Config, st Store, enc Encoder) *testSer
 }
 
 // do sends one request through the whole middleware chain.
-func (s *testServer) do(t *testing.T, method, target string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
+func (s *testServer) do(t testing.TB, method, target string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, target, body)
 	for k, vs := range header {

@@ -186,10 +186,12 @@ func (s *Server) claimReview(c echo.Context) error {
 	}
 	cr.Coverage = cr.Diversity && s.inColdStart()
 	if req.LeaseSeconds != nil {
-		cr.Lease = time.Duration(*req.LeaseSeconds) * time.Second
-		if cr.Lease <= 0 || cr.Lease > maxLease {
+		// Checked in seconds, before converting: the product overflows
+		// for a huge count, and 2^55+3600 seconds would become one hour.
+		if n := *req.LeaseSeconds; n <= 0 || n > int(maxLease.Seconds()) {
 			return errValidation(FieldError{Field: "lease_seconds", Message: fmt.Sprintf("must be between 1 and %d", int(maxLease.Seconds()))})
 		}
+		cr.Lease = time.Duration(*req.LeaseSeconds) * time.Second
 	}
 	items, err := s.store.ClaimReviewItems(c.Request().Context(), cr)
 	if err != nil {

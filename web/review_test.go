@@ -137,6 +137,7 @@ func TestReviewClaimLabelSkipUndo(t *testing.T) {
 		{"bad id", "/review/abc/label", `{"label":"World"}`, http.StatusUnprocessableEntity, fieldIs("id")},
 		{"claim of zero", "/review/claim", `{"n":0}`, http.StatusUnprocessableEntity, fieldIs("n")},
 		{"claim with a silly lease", "/review/claim", `{"n":1,"lease_seconds":-5}`, http.StatusUnprocessableEntity, fieldIs("lease_seconds")},
+		{"claim with a lease that overflows", "/review/claim", `{"n":1,"lease_seconds":36028797018967568}`, http.StatusUnprocessableEntity, fieldIs("lease_seconds")},
 		{"skip, reviewer from the key", fmt.Sprintf("/review/%d/skip", ids[2]), ``, http.StatusOK, func(t *testing.T, b []byte) {
 			if r := decodeTo[ActionResultJSON](t, b); r.State != store.StatePending {
 				t.Errorf("skip %+v", r)

@@ -24,7 +24,7 @@ func fixtureCreated() time.Time { return time.Date(2026, 11, 20, 8, 30, 0, 0, ti
 
 // writeFixture writes a tiny but loadable topic model folder: a linear
 // head on a 4-d embedding with two labels, as topic.Model.Save lays it out.
-func writeFixture(t *testing.T, dir string) {
+func writeFixture(t testing.TB, dir string) {
 	t.Helper()
 	var blob bytes.Buffer
 	for _, v := range []float32{0.5, -0.5, 1, -1, 0.25, -0.25, 2, -2, 0.1, -0.1} {
@@ -63,7 +63,7 @@ func writeFixture(t *testing.T, dir string) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func must(t *testing.T, err error) {
 }
 
 // fixtureArchive bundles a fresh fixture under label.
-func fixtureArchive(t *testing.T, label string) ([]byte, Manifest) {
+func fixtureArchive(t testing.TB, label string) ([]byte, Manifest) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "tiny-v3")
 	writeFixture(t, dir)
@@ -89,7 +89,7 @@ type entry struct {
 	body []byte
 }
 
-func readEntries(t *testing.T, archive []byte) []entry {
+func readEntries(t testing.TB, archive []byte) []entry {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(archive))
 	if err != nil {
