@@ -72,7 +72,7 @@ func benchSoak(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("bench soak: %w (set --data to the folder holding bbc_news_summary/)", err)
 	}
-	s := &soaker{texts: texts, articles: articles[0], base: strings.TrimRight(f.url, "/"), key: f.apiKey, dbFile: f.dbFile,
+	s := &soaker{texts: texts, articles: articles[0], claimed: map[string][]soakClaim{}, base: strings.TrimRight(f.url, "/"), key: f.apiKey, dbFile: f.dbFile,
 		api: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: f.concurrency * 2}, Timeout: time.Minute}}
 	if s.base == "" {
 		stop, err := s.startServer(ctx, getenv, &f, stderr)
@@ -207,14 +207,12 @@ func (s *soaker) sampleLoop(ctx context.Context, start time.Time, f *soakFlags, 
 		s.rec.sample(smp)
 		if w := int(at / f.window); w > lastWindow {
 			lastWindow = w
-			s.rec.mu.Lock()
-			n, bad := 0, 0
-			for _, t := range s.rec.totals {
-				n, bad = n+t.Requests, bad+t.Unexpected
-			}
-			s.rec.mu.Unlock()
+			n, bad, news := s.rec.progress()
 			fmt.Fprintf(stderr, "%s: %d requests, %d unexpected, RSS %.0f MiB, %.0f goroutines\n",
 				at.Round(time.Second), n, bad, smp.rss/(1<<20), smp.goroutines)
+			for _, e := range news {
+				fmt.Fprintf(stderr, "  new unexpected answer: %s %s: %s\n", e.Op, e.Reason, e.Example)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -29,8 +29,12 @@ type soaker struct {
 	seq               atomic.Int64
 
 	mu          sync.Mutex
-	predictions []soakPrediction // recent ones, for feedback
-	claimed     []soakClaim      // claimed and not yet labeled
+	predictions []soakPrediction       // recent ones, for feedback
+	claimed     map[string][]soakClaim // by reviewer: held and not yet labeled
+
+	// reviewing serialises the console reviewer: one person in one tab,
+	// who does not skip the item on screen twice at once.
+	reviewing sync.Mutex
 }
 
 type soakPrediction struct {
@@ -39,9 +43,8 @@ type soakPrediction struct {
 }
 
 type soakClaim struct {
-	id       int64
-	topic    string
-	reviewer string
+	id    int64
+	topic string
 }
 
 // soakReq is one request of an operation.
@@ -126,17 +129,13 @@ func (s *soaker) do(ctx context.Context, op soakOp, rng *rand.Rand, reviewer str
 		s.claim(ctx, reviewer)
 	case opReviewLabel:
 		s.mu.Lock()
+		held := s.claimed[reviewer]
 		var c soakClaim
-		found := false
-		for i := len(s.claimed) - 1; i >= 0; i-- {
-			if s.claimed[i].reviewer == reviewer {
-				c, found = s.claimed[i], true
-				s.claimed = append(s.claimed[:i], s.claimed[i+1:]...)
-				break
-			}
+		if len(held) > 0 {
+			c, s.claimed[reviewer] = held[0], held[1:]
 		}
 		s.mu.Unlock()
-		if !found {
+		if c.id == 0 {
 			s.claim(ctx, reviewer)
 			return
 		}
@@ -245,11 +244,15 @@ func (s *soaker) claim(ctx context.Context, reviewer string) {
 	if json.Unmarshal(body, &res) != nil {
 		return
 	}
+	// A claim answers every item the reviewer holds, old ones too (their
+	// leases renewed): the answer replaces what we knew.
+	held := make([]soakClaim, len(res.Items))
+	for i, it := range res.Items {
+		held[i] = soakClaim{it.ID, it.Topic}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, it := range res.Items {
-		s.claimed = append(s.claimed, soakClaim{it.ID, it.Topic, reviewer})
-	}
+	s.claimed[reviewer] = held
 }
 
 var skipAction = regexp.MustCompile(`action="(/console/review/items/\d+/skip)[^"]*"`)
@@ -257,6 +260,8 @@ var skipAction = regexp.MustCompile(`action="(/console/review/items/\d+/skip)[^"
 // consoleSkip opens the review page, as a reviewer does, and skips the
 // item it shows through the form (session cookie and CSRF token).
 func (s *soaker) consoleSkip(ctx context.Context) {
+	s.reviewing.Lock()
+	defer s.reviewing.Unlock()
 	page, ok := s.send(ctx, opConsolePage, soakReq{client: s.console, method: http.MethodGet, path: "/console/review"})
 	if !ok {
 		return

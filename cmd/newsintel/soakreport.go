@@ -21,6 +21,7 @@ type soakRecorder struct {
 	totals  map[soakOp]*SoakOpStats
 	errs    map[soakErrKey]*SoakErrorStats
 	samples []soakSample
+	shown   map[soakErrKey]bool // by progress
 }
 
 type soakErrKey struct {
@@ -39,7 +40,7 @@ type soakSample struct {
 
 func newSoakRecorder(start time.Time, window time.Duration) *soakRecorder {
 	return &soakRecorder{start: start, window: window, lats: map[int]map[soakOp][]time.Duration{},
-		totals: map[soakOp]*SoakOpStats{}, errs: map[soakErrKey]*SoakErrorStats{}}
+		totals: map[soakOp]*SoakOpStats{}, errs: map[soakErrKey]*SoakErrorStats{}, shown: map[soakErrKey]bool{}}
 }
 
 // record judges one answer and files it under the window it started in.
@@ -81,6 +82,24 @@ func (r *soakRecorder) record(op soakOp, began time.Time, lat time.Duration, sta
 		}
 		r.lats[w][op] = append(r.lats[w][op], lat)
 	}
+}
+
+// progress counts the answers so far and returns the unexpected kinds
+// not returned before, so that a long run shows what goes wrong as it
+// happens.
+func (r *soakRecorder) progress() (requests, unexpected int, news []SoakErrorStats) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range r.totals {
+		requests, unexpected = requests+t.Requests, unexpected+t.Unexpected
+	}
+	for k, e := range r.errs {
+		if !k.expected && !r.shown[k] {
+			r.shown[k] = true
+			news = append(news, *e)
+		}
+	}
+	return requests, unexpected, news
 }
 
 func (r *soakRecorder) sample(s soakSample) {
