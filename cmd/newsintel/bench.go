@@ -34,11 +34,15 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if len(args) > 0 && args[0] == "console" {
 		return benchConsole(ctx, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "soak" {
+		return benchSoak(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "serve" {
 		fmt.Fprintln(stderr, "usage: newsintel bench serve [--duration 15s] [--concurrency 32] [--data DIR]")
 		fmt.Fprintln(stderr, "       newsintel bench active-learning [--data DIR] [--seed-size 40] [--batch 40] [--rounds N] [--strategies LIST] [--seeds 3]")
 		fmt.Fprintln(stderr, "       newsintel bench console [--articles 100000] [--predictions 1000000] [--requests 20]")
-		return fmt.Errorf("%w: bench takes the subcommand serve, active-learning or console", errUsage)
+		fmt.Fprintln(stderr, "       newsintel bench soak [--duration 30m] [--window 1m] [--concurrency 6] [--rss-growth 1.25] [--url URL] [--json]")
+		return fmt.Errorf("%w: bench takes the subcommand serve, active-learning, console or soak", errUsage)
 	}
 	fs := flag.NewFlagSet("bench serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
