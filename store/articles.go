@@ -77,24 +77,14 @@ func ContentHash(title, body string) string {
 // RecordClassifications stores a batch of classified articles in one
 // transaction: each article (deduplicated by content hash, then by URL),
 // its prediction, and a review item when asked for. Either all of the
-// batch is stored or none of it.
+// batch is stored or none of it. Concurrent calls share a transaction
+// (group commit, see groupCommit); each returns once its rows are
+// committed.
 func (db *DB) RecordClassifications(ctx context.Context, items []Classification) ([]Recorded, error) {
-	out := make([]Recorded, len(items))
-	now := time.Now().UTC()
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		for i, it := range items {
-			r, err := db.recordOne(ctx, tx, it, now)
-			if err != nil {
-				return fmt.Errorf("article %d: %w", i, err)
-			}
-			out[i] = r
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: record %d classifications: %w", len(items), err)
+	if db.group == nil {
+		return db.recordAlone(ctx, items)
 	}
-	return out, nil
+	return db.group.record(ctx, items)
 }
 
 func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now time.Time) (Recorded, error) {
