@@ -3,21 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
-	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 )
 
@@ -38,126 +33,13 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		return benchSoak(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "serve" {
-		fmt.Fprintln(stderr, "usage: newsintel bench serve [--duration 15s] [--concurrency 32] [--data DIR]")
+		fmt.Fprintln(stderr, "usage: newsintel bench serve [--duration 15s] [--clients 1,8,32,64] [--batches 1,8,32,64] [--concurrency 32] [--data DIR]")
 		fmt.Fprintln(stderr, "       newsintel bench active-learning [--data DIR] [--seed-size 40] [--batch 40] [--rounds N] [--strategies LIST] [--seeds 3]")
 		fmt.Fprintln(stderr, "       newsintel bench console [--articles 100000] [--predictions 1000000] [--requests 20]")
 		fmt.Fprintln(stderr, "       newsintel bench soak [--duration 30m] [--window 1m] [--concurrency 6] [--rss-growth 1.25] [--url URL] [--json]")
 		return fmt.Errorf("%w: bench takes the subcommand serve, active-learning, console or soak", errUsage)
 	}
-	fs := flag.NewFlagSet("bench serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	duration := fs.Duration("duration", 15*time.Second, "how long each classification phase runs")
-	concurrency := fs.Int("concurrency", 32, "clients in the concurrent phase")
-	data := fs.String("data", "../shared/data", "folder with ag_news/ and bbc_news_summary/ (the texts sent)")
-	summaries := fs.Int("summaries", 20, "requests per summary size")
-	dbURL := fs.String("db-url", "", "database to write to (default: a temporary SQLite file)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the concurrent phase (server and clients) to this file")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	texts, err := benchHeadlines(filepath.Join(*data, "ag_news", "train_subset_noisyag_10k.csv"), 4000)
-	if err != nil {
-		return fmt.Errorf("bench: %w (set --data to the folder holding ag_news/)", err)
-	}
-	summarySizes := []int{300, 600, 800}
-	articles, err := benchArticles(filepath.Join(*data, "bbc_news_summary", "bbc_news_summary.jsonl"), summarySizes...)
-	if err != nil {
-		return fmt.Errorf("bench: %w (set --data to the folder holding bbc_news_summary/)", err)
-	}
-
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "newsintel-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return err
-	}
-	env := map[string]string{
-		"LISTEN_ADDR": addr, "DB_URL": "sqlite://" + filepath.Join(tmp, "bench.db"),
-		"MODEL_DIR": cfg.ModelDir, "LOG_LEVEL": "warn", "LOG_FORMAT": "json", "DATA_DIR": tmp,
-		"INFERENCE_QUEUE_SIZE": "100000", // measure latency under load, not refusals
-	}
-	if *dbURL != "" {
-		env["DB_URL"] = *dbURL
-	}
-	for _, k := range []string{"BATCH_MAX_SIZE", "BATCH_MAX_WAIT"} { // to compare settings
-		if v := getenv(k); v != "" {
-			env[k] = v
-		}
-	}
-	srv, err := startInProcess(ctx, env, stderr)
-	if err != nil {
-		return err
-	}
-	defer srv.stop()
-	fmt.Fprintf(stderr, "server at %s; warming up…\n", srv.url)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency * 2}}
-
-	classify := func(i int) error {
-		body, _ := json.Marshal(map[string]string{"title": "", "text": texts[i%len(texts)]})
-		return postJSON(ctx, client, srv.url+"/classify_news", body)
-	}
-	if _, err := runLoad(ctx, 1, 3*time.Second, classify); err != nil { // warm every shape in use
-		return err
-	}
-	fmt.Fprintf(stderr, "classification, 1 client, %s…\n", *duration)
-	serial, err := runLoad(ctx, 1, *duration, classify)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "classification, %d clients, %s…\n", *concurrency, *duration)
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-	}
-	parallel, err := runLoad(ctx, *concurrency, *duration, classify)
-	pprof.StopCPUProfile()
-	if err != nil {
-		return err
-	}
-	rssUnderLoad := readRSS("VmRSS")
-
-	summary := func(articles []string) func(int) error {
-		return func(i int) error {
-			body, _ := json.Marshal(map[string]any{"text": articles[i%len(articles)], "max_sentences": 3})
-			return postJSON(ctx, client, srv.url+"/summarize", body)
-		}
-	}
-	fmt.Fprintf(stderr, "summaries, %d each of ~%v words…\n", *summaries, summarySizes)
-	sums := make([]loadResult, len(summarySizes))
-	for k := range summarySizes {
-		runCount(ctx, 3, summary(articles[k])) // warm-up: compile this size's shapes
-		if sums[k], err = runCount(ctx, *summaries, summary(articles[k])); err != nil {
-			return err
-		}
-	}
-
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "load\trequests\tper second\tp50 ms\tp95 ms\tp99 ms\t")
-	row := func(name string, r loadResult) {
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t\n", name, r.n, r.rate(), r.pct(50), r.pct(95), r.pct(99))
-	}
-	row("classify, 1 client", serial)
-	row(fmt.Sprintf("classify, %d clients", *concurrency), parallel)
-	for k, size := range summarySizes {
-		row(fmt.Sprintf("summarize ~%d words", size), sums[k])
-	}
-	tw.Flush()
-	fmt.Fprintf(stdout, "batching speed-up: %.2fx the serial throughput\n", parallel.rate()/serial.rate())
-	fmt.Fprintf(stdout, "RSS: %s under load, %s peak\n", rssUnderLoad, readRSS("VmHWM"))
-	return nil
+	return benchServe(ctx, args[1:], getenv, stdout, stderr)
 }
 
 // loadResult is what a load phase measured.
