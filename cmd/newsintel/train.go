@@ -37,6 +37,9 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	hashBits := fs.Int("hash-bits", 0, "log2 of the hashed word and bigram buckets (default 18)")
 	cacheDir := fs.String("cache-dir", "", "embedding cache folder (default: $DATA_DIR/cache/embeddings; 'off' disables it)")
 	reportPath := fs.String("report", "", "also write the training report as JSON to this file")
+	testFraction := fs.Float64("test-fraction", -1, "share held out as a test split that nothing is tuned on (default: 0.1 with --agnews, else 0)")
+	nearDup := fs.Float64("near-dup", -1, "word-trigram Jaccard at which examples count as near-duplicates, kept on one side of the split; 0 off (default: 0.3 with --agnews, else 0)")
+	bbc := fs.String("bbc", "auto", "with --agnews: BBC News Summary JSONL measured as a check with its topics mapped (auto: ../bbc_news_summary/bbc_news_summary.jsonl beside DIR, if present; off: none)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -67,6 +70,13 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 		if opts.Name == "" {
 			opts.Name = "agnews"
 		}
+		// The honest split (issue 17): near-duplicates kept on one side,
+		// dev and test stratified by label and source file, and a test
+		// part that nothing is chosen on.
+		opts.TestFraction, opts.NearDupJaccard, opts.StratifyBySource = 0.1, topic.DefaultNearDupJaccard, true
+		if err := addBBCCheck(&opts, *agnews, *bbc, stderr); err != nil {
+			return err
+		}
 	} else {
 		if exs, err = topic.LoadExamples(*data, *textCol, *labelCol); err != nil {
 			return err
@@ -75,6 +85,12 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 		if opts.Name == "" {
 			opts.Name = strings.TrimSuffix(filepath.Base(*data), filepath.Ext(*data))
 		}
+	}
+	if *testFraction >= 0 {
+		opts.TestFraction = *testFraction
+	}
+	if *nearDup >= 0 {
+		opts.NearDupJaccard = *nearDup
 	}
 	fmt.Fprintf(stderr, "%d labeled examples\n", len(exs))
 
@@ -104,6 +120,9 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\ndev metrics of the chosen variant, %s:\n%s\n", variantTable(rep), rep.Chosen, rep.DevMetrics.Table())
+	for _, h := range rep.HeldOut {
+		fmt.Fprintf(stdout, "%s metrics of %s (for the record: nothing was chosen or tuned on them):\n%s\n", h.Set, rep.Chosen, h.Metrics.Table())
+	}
 	fmt.Fprintf(stdout, "wrote %s in %s\n", *out, time.Since(start).Round(time.Second))
 	if *reportPath != "" {
 		return writeJSONFile(*reportPath, rep)
@@ -190,12 +209,54 @@ func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr i
 	return c, func() { c.Close(); enc.Close() }, nil
 }
 
-// variantTable lists every variant's dev scores.
+// addBBCCheck adds the BBC News Summary articles, their categories mapped
+// onto AG News labels, to opts.Checks: path, or with "auto" the file beside
+// the AG News folder if there is one; "off" adds nothing.
+func addBBCCheck(opts *topic.Options, agnewsDir, path string, stderr io.Writer) error {
+	switch path {
+	case "off", "":
+		return nil
+	case "auto":
+		path = filepath.Join(agnewsDir, "..", "bbc_news_summary", "bbc_news_summary.jsonl")
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(stderr, "no BBC check: %s not found\n", path)
+			return nil
+		}
+	}
+	exs, err := topic.LoadBBCMapped(path)
+	if err != nil {
+		return fmt.Errorf("BBC check: %w", err)
+	}
+	opts.Checks = append(opts.Checks, topic.CheckSet{Name: topic.BBCCheckName, Examples: exs})
+	fmt.Fprintf(stderr, "BBC check: %d articles of %s with a mapped topic\n", len(exs), filepath.Base(path))
+	return nil
+}
+
+// variantTable lists every variant's dev scores, and its scores on the
+// test split and check sets when measured.
 func variantTable(rep *topic.Report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d train / %d dev examples\n%-28s %9s %9s %9s\n", rep.Train, rep.Dev, "variant", "accuracy", "macro-F1", "seconds")
+	var held []string
+	if len(rep.Variants) > 0 {
+		for _, h := range rep.Variants[0].Held {
+			held = append(held, h.Set)
+		}
+	}
+	fmt.Fprintf(&b, "%d train / %d dev / %d test examples\n%-28s %9s %9s", rep.Train, rep.Dev, rep.Test, "variant", "accuracy", "macro-F1")
+	for _, h := range held {
+		fmt.Fprintf(&b, " %9s", h+" acc")
+	}
+	fmt.Fprintf(&b, " %9s\n", "seconds")
 	for _, v := range rep.Variants {
-		fmt.Fprintf(&b, "%-28s %9.4f %9.4f %9s\n", v.Name, v.Accuracy, v.MacroF1, strconv.FormatFloat(v.Seconds, 'f', 1, 64))
+		fmt.Fprintf(&b, "%-28s %9.4f %9.4f", v.Name, v.Accuracy, v.MacroF1)
+		for _, h := range held {
+			if s, ok := v.HeldScore(h); ok {
+				fmt.Fprintf(&b, " %9.4f", s.Accuracy)
+			} else {
+				fmt.Fprintf(&b, " %9s", "")
+			}
+		}
+		fmt.Fprintf(&b, " %9s\n", strconv.FormatFloat(v.Seconds, 'f', 1, 64))
 	}
 	if rep.ZeroShot != nil {
 		fmt.Fprintf(&b, "%-28s %9.4f %9.4f\n", "zero-shot ("+rep.ZeroShot.Name+")", rep.ZeroShot.Accuracy, rep.ZeroShot.MacroF1)
