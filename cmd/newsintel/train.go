@@ -35,6 +35,8 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	version := fs.String("version", "1", "model version")
 	variants := fs.String("variants", "", "comma-separated variants to try: lr, hash, joint, mlp (default: all)")
 	hashBits := fs.Int("hash-bits", 0, "log2 of the hashed word and bigram buckets (default 18)")
+	hashTrigrams := fs.Bool("hash-trigrams", false, "add word trigrams to the hashed features")
+	hashChars := fs.Int("hash-chars", 0, "add the words' character n-grams of lengths 3 to this (0: none)")
 	cacheDir := fs.String("cache-dir", "", "embedding cache folder (default: $DATA_DIR/cache/embeddings; 'off' disables it)")
 	reportPath := fs.String("report", "", "also write the training report as JSON to this file")
 	testFraction := fs.Float64("test-fraction", -1, "share held out as a test split that nothing is tuned on (default: 0.1 with --agnews, else 0)")
@@ -52,7 +54,7 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	opts := topic.Options{Name: *name, Version: *version, Seed: *seed, HashBits: *hashBits, Log: stderr,
+	opts := topic.Options{Name: *name, Version: *version, Seed: *seed, HashBits: *hashBits, HashTrigrams: *hashTrigrams, HashChars: *hashChars, Log: stderr,
 		EncoderID: inference.ModelID, Command: "GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./cmd/newsintel train " + strings.Join(args, " ")}
 	if *variants != "" {
 		opts.Variants = strings.Split(*variants, ",")

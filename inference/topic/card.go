@@ -27,9 +27,9 @@ func (m *Model) Card() string {
 		case h.Kind == HeadPrototype:
 			desc = fmt.Sprintf("prototype (scale %g)", h.Scale)
 		case h.Embedding && h.Hashing != nil:
-			desc = fmt.Sprintf("logistic regression on the embedding and 2^%d hashed words+bigrams (idf %v)", h.Hashing.Bits, h.Hashing.IDF)
+			desc = fmt.Sprintf("logistic regression on the embedding and 2^%d hashed %s", h.Hashing.Bits, h.Hashing.describe())
 		case h.Hashing != nil:
-			desc = fmt.Sprintf("logistic regression on 2^%d hashed words+bigrams (idf %v)", h.Hashing.Bits, h.Hashing.IDF)
+			desc = fmt.Sprintf("logistic regression on 2^%d hashed %s", h.Hashing.Bits, h.Hashing.describe())
 		case h.Embedding:
 			desc = "logistic regression on the embedding"
 		}

@@ -84,6 +84,11 @@ type Options struct {
 	// HashNoIDF turns off the inverse-document-frequency weighting of
 	// the hashed words.
 	HashNoIDF bool `json:"hash_no_idf,omitempty"`
+	// HashTrigrams adds word trigrams to the hashed features, and
+	// HashChars (3 or more) the words' character n-grams of lengths 3 to
+	// HashChars: see Hashing.
+	HashTrigrams bool `json:"hash_trigrams,omitempty"`
+	HashChars    int  `json:"hash_chars,omitempty"`
 	// MaxIter bounds L-BFGS iterations: 300.
 	MaxIter int `json:"max_iter"`
 	// Patience stops L-BFGS when the dev loss has not improved for this
@@ -300,7 +305,7 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 		rep.EmbedSeconds = time.Since(t0).Seconds()
 		logf("embed: %d texts in %.1fs", len(vecs), rep.EmbedSeconds)
 	}
-	hashing := Hashing{Bits: opts.HashBits, Bigrams: true, IDF: !opts.HashNoIDF}
+	hashing := Hashing{Bits: opts.HashBits, Bigrams: true, IDF: !opts.HashNoIDF, Trigrams: opts.HashTrigrams, Chars: opts.HashChars}
 	var sTr, sDev []sparseVec
 	var idf []float32
 	if need[VariantHash] || need[VariantJoint] {
