@@ -37,6 +37,8 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	hashBits := fs.Int("hash-bits", 0, "log2 of the hashed word and bigram buckets (default 18)")
 	hashTrigrams := fs.Bool("hash-trigrams", false, "add word trigrams to the hashed features")
 	hashChars := fs.Int("hash-chars", 0, "add the words' character n-grams of lengths 3 to this (0: none)")
+	selfTrain := fs.String("self-train", "", "comma-separated JSONL files of unlabeled articles: train, label them, add the confident ones to the training split and train again")
+	selfTrainMin := fs.Float64("self-train-min", 0.9, "the confidence at which an unlabeled article is added with its predicted label (--self-train)")
 	cacheDir := fs.String("cache-dir", "", "embedding cache folder (default: $DATA_DIR/cache/embeddings; 'off' disables it)")
 	reportPath := fs.String("report", "", "also write the training report as JSON to this file")
 	testFraction := fs.Float64("test-fraction", -1, "share held out as a test split that nothing is tuned on (default: 0.1 with --agnews, else 0)")
@@ -117,6 +119,11 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	m, rep, err := topic.Train(ctx, emb, exs, opts)
 	if err != nil {
 		return err
+	}
+	if *selfTrain != "" {
+		if m, rep, err = selfTrainAgain(ctx, emb, exs, opts, m, strings.Split(*selfTrain, ","), *selfTrainMin, stderr); err != nil {
+			return err
+		}
 	}
 	if err := m.Save(*out); err != nil {
 		return err
@@ -209,6 +216,34 @@ func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr i
 		return nil, nil, err
 	}
 	return c, func() { c.Close(); enc.Close() }, nil
+}
+
+// selfTrainAgain labels the unlabeled articles of files with m, adds the
+// ones predicted with at least minConf to the training split and trains
+// again with the same options: one round of self-training.
+func selfTrainAgain(ctx context.Context, emb topic.Embedder, exs []topic.Example, opts topic.Options, m *topic.Model, files []string, minConf float64, stderr io.Writer) (*topic.Model, *topic.Report, error) {
+	var unlabeled []topic.Example
+	for _, f := range files {
+		u, err := topic.LoadUnlabeledNews(f, 60)
+		if err != nil {
+			return nil, nil, err
+		}
+		unlabeled = append(unlabeled, u...)
+	}
+	extra, err := topic.SelfTrainExamples(ctx, m, emb, unlabeled, minConf)
+	if err != nil {
+		return nil, nil, err
+	}
+	counts := map[string]int{}
+	for _, ex := range extra {
+		counts[ex.Label]++
+	}
+	fmt.Fprintf(stderr, "self-training: %d of %d unlabeled articles at confidence >= %g %v; training again\n", len(extra), len(unlabeled), minConf, counts)
+	opts.ExtraTrain = extra
+	for _, f := range files {
+		opts.Sources = append(opts.Sources, filepath.Base(f)+fmt.Sprintf(" (unlabeled; %d pseudo-labeled at >= %g)", len(extra), minConf))
+	}
+	return topic.Train(ctx, emb, exs, opts)
 }
 
 // addBBCCheck adds the BBC News Summary articles, their categories mapped

@@ -67,6 +67,10 @@ type Options struct {
 	// publisher with their topics mapped onto the labels. Labels a model
 	// does not know count as errors.
 	Checks []CheckSet `json:"-"`
+	// ExtraTrain are examples added to the training split only, after
+	// the split and never to dev or test: pseudo-labeled articles for
+	// self-training (see SelfTrainExamples).
+	ExtraTrain []Example `json:"-"`
 	// Variants to train: base heads (lr, hash, joint, mlp) or ensembles of
 	// them joined by "+". The one with the best dev accuracy becomes the
 	// model (see MinGain). DefaultVariants if empty.
@@ -245,6 +249,17 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 		return nil, nil, err
 	}
 	all, trainEx, devEx, labels, dedup := sp.All, sp.Train, sp.Dev, sp.Labels, sp.Dedup
+	if len(opts.ExtraTrain) > 0 {
+		trainEx = slices.Clone(trainEx)
+		for _, ex := range opts.ExtraTrain {
+			ex.Text, ex.Label = Normalize(ex.Text), strings.TrimSpace(ex.Label)
+			if ex.Text == "" || !slices.Contains(labels, ex.Label) {
+				return nil, nil, fmt.Errorf("topic: extra training example %s: empty text or unknown label %q", ex.Source, ex.Label)
+			}
+			trainEx = append(trainEx, ex)
+		}
+		logf("extra training examples: %d (training split only)", len(opts.ExtraTrain))
+	}
 	labelIdx := map[string]int{}
 	for i, l := range labels {
 		labelIdx[l] = i
