@@ -35,6 +35,8 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	version := fs.String("version", "1", "model version")
 	variants := fs.String("variants", "", "comma-separated variants to try: lr, hash, joint, mlp (default: all)")
 	hashBits := fs.Int("hash-bits", 0, "log2 of the hashed word and bigram buckets (default 18)")
+	l2 := fs.String("l2", "", "comma-separated L2 grid of the embedding heads (default 1e-5,1e-4,1e-3)")
+	hashL2 := fs.String("hash-l2", "", "comma-separated L2 grid of the hashed-word heads (default 1e-6,3e-6,1e-5)")
 	hashTrigrams := fs.Bool("hash-trigrams", false, "add word trigrams to the hashed features")
 	hashChars := fs.Int("hash-chars", 0, "add the words' character n-grams of lengths 3 to this (0: none)")
 	selfTrain := fs.String("self-train", "", "comma-separated JSONL files of unlabeled articles: train, label them, add the confident ones to the training split and train again")
@@ -60,6 +62,12 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 		EncoderID: inference.ModelID, Command: "GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./cmd/newsintel train " + strings.Join(args, " ")}
 	if *variants != "" {
 		opts.Variants = strings.Split(*variants, ",")
+	}
+	if opts.L2, err = floatList("--l2", *l2); err != nil {
+		return err
+	}
+	if opts.HashL2, err = floatList("--hash-l2", *hashL2); err != nil {
+		return err
 	}
 	var exs []topic.Example
 	if *agnews != "" {
@@ -216,6 +224,23 @@ func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr i
 		return nil, nil, err
 	}
 	return c, func() { c.Close(); enc.Close() }, nil
+}
+
+// floatList parses a comma-separated list of positive numbers; empty
+// gives nil (the default).
+func floatList(flagName, s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%w: %s: %q is not a positive number", errUsage, flagName, f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // selfTrainAgain labels the unlabeled articles of files with m, adds the
