@@ -21,7 +21,10 @@ import (
 // writes its artifact folder. With --agnews it is the recipe of the
 // built-in model:
 //
-//	newsintel train --agnews ../shared/data/ag_news --out inference/topic/models/agnews-v1 --seed 1
+//	newsintel train --agnews ../shared/data/ag_news --split random --out inference/topic/models/agnews-v1 --seed 1
+//
+// --split honest (the default) measures a recipe as new articles would:
+// see topic.Options.NearDupJaccard and TestFraction.
 func train(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -43,8 +46,9 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	selfTrainMin := fs.Float64("self-train-min", 0.9, "the confidence at which an unlabeled article is added with its predicted label (--self-train)")
 	cacheDir := fs.String("cache-dir", "", "embedding cache folder (default: $DATA_DIR/cache/embeddings; 'off' disables it)")
 	reportPath := fs.String("report", "", "also write the training report as JSON to this file")
-	testFraction := fs.Float64("test-fraction", -1, "share held out as a test split that nothing is tuned on (default: 0.1 with --agnews, else 0)")
-	nearDup := fs.Float64("near-dup", -1, "word-trigram Jaccard at which examples count as near-duplicates, kept on one side of the split; 0 off (default: 0.3 with --agnews, else 0)")
+	split := fs.String("split", "honest", "with --agnews: honest (near-duplicates on one side, dev and test stratified by label and source file) or random (agnews-v1's stratified 10% dev split, no test)")
+	testFraction := fs.Float64("test-fraction", -1, "share held out as a test split that nothing is tuned on (default: 0.1 with --agnews --split honest, else 0)")
+	nearDup := fs.Float64("near-dup", -1, "word-trigram Jaccard at which examples count as near-duplicates, kept on one side of the split; 0 off (default: 0.3 with --agnews --split honest, else 0)")
 	bbc := fs.String("bbc", "auto", "with --agnews: BBC News Summary JSONL measured as a check with its topics mapped (auto: ../bbc_news_summary/bbc_news_summary.jsonl beside DIR, if present; off: none)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -85,7 +89,13 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 		// The honest split (issue 17): near-duplicates kept on one side,
 		// dev and test stratified by label and source file, and a test
 		// part that nothing is chosen on.
-		opts.TestFraction, opts.NearDupJaccard, opts.StratifyBySource = 0.1, topic.DefaultNearDupJaccard, true
+		switch *split {
+		case "honest":
+			opts.TestFraction, opts.NearDupJaccard, opts.StratifyBySource = 0.1, topic.DefaultNearDupJaccard, true
+		case "random":
+		default:
+			return fmt.Errorf("%w: --split %q: want honest or random", errUsage, *split)
+		}
 		if err := addBBCCheck(&opts, *agnews, *bbc, stderr); err != nil {
 			return err
 		}
