@@ -167,12 +167,13 @@ func eval(ctx context.Context, args []string, getenv func(string) string, stdout
 	textCol := fs.String("text-col", "text", "text column or field")
 	labelCol := fs.String("label-col", "label", "label column or field")
 	asJSON := fs.Bool("json", false, "print the metrics as JSON")
+	bbcFile := fs.String("bbc", "", "instead of --data: the BBC News Summary JSONL, its topics mapped onto AG News (the check of train --agnews)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if *modelDir == "" || *data == "" || fs.NArg() > 0 {
+	if *modelDir == "" || (*data == "") == (*bbcFile == "") || fs.NArg() > 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: eval needs --model DIR and --data FILE", errUsage)
+		return fmt.Errorf("%w: eval needs --model DIR and one of --data FILE or --bbc FILE", errUsage)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -187,7 +188,13 @@ func eval(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	exs, err := topic.LoadExamples(*data, *textCol, *labelCol)
+	var exs []topic.Example
+	if *bbcFile != "" {
+		exs, err = topic.LoadBBCMapped(*bbcFile)
+		*data = *bbcFile
+	} else {
+		exs, err = topic.LoadExamples(*data, *textCol, *labelCol)
+	}
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func TestTrainAndEval(t *testing.T) {
 		t.Fatalf("eval metrics: accuracy %v, confusion %v", metrics.Accuracy, metrics.Confusion)
 	}
 
-	for _, args := range [][]string{{"train"}, {"train", "--data", "x"}, {"train", "--data", "x", "--agnews", "y", "--out", "z"}, {"eval"}, {"eval", "--model", "m"}} {
+	for _, args := range [][]string{{"train"}, {"train", "--data", "x"}, {"train", "--data", "x", "--agnews", "y", "--out", "z"}, {"eval"}, {"eval", "--model", "m"}, {"eval", "--model", "m", "--data", "x", "--bbc", "y"}} {
 		if err := run(context.Background(), args, envOf(env), nil, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%v: %v, want a usage error", args, err)
 		}
