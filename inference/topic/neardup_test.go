@@ -165,6 +165,12 @@ func TestTrainHeldOut(t *testing.T) {
 	if m.Training.Test != rep.Test || len(m.Training.TestHash) != 64 || m.Training.NearDup == nil {
 		t.Errorf("training record %+v", m.Training)
 	}
+	card := m.Card()
+	for _, want := range []string{"## test metrics", "## news metrics", "| test acc | news acc |", "- near-duplicates (word-trigram Jaccard ≥ 0.3)", "dev chooses the variant"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("model card lacks %q:\n%s", want, card)
+		}
+	}
 	if m.HeldOut[0].Accuracy < 0.8 {
 		t.Errorf("test accuracy %.3f on the toy corpus", m.HeldOut[0].Accuracy)
 	}
