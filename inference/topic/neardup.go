@@ -154,12 +154,16 @@ func NearDuplicateClusters(exs []Example, threshold float64) (clusters [][]int, 
 }
 
 // NearDupLeaks counts the examples of heldOut that have a near-duplicate
-// (shingle Jaccard at or above threshold) in train.
+// (shingle Jaccard at or above threshold) in train. It indexes train and
+// heldOut together, as NearDuplicateClusters indexes all examples, so
+// that the same boilerplate shingles are skipped (maxShinglePostings) and
+// a split by those clusters has no leak: indexing train alone would count
+// shingles that are boilerplate in the whole set.
 func NearDupLeaks(train, heldOut []Example, threshold float64) int {
-	ix := newShingleIndex(train)
+	ix := newShingleIndex(append(slices.Clone(train), heldOut...))
 	n := 0
-	for _, ex := range heldOut {
-		if len(ix.near(shingles(exampleKey(ex)), threshold, -1)) > 0 {
+	for i := range heldOut {
+		if len(ix.near(ix.sets[len(train)+i], threshold, len(train))) > 0 {
 			n++
 		}
 	}

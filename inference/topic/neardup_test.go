@@ -33,6 +33,29 @@ func TestNearDuplicateClusters(t *testing.T) {
 	}
 }
 
+// TestNearDupLeaksSkipsBoilerplateAsClustering checks that a pair which
+// is near only through a shingle too common to count in the whole set is
+// neither clustered nor counted as a leak, however the set is split.
+func TestNearDupLeaksSkipsBoilerplateAsClustering(t *testing.T) {
+	var exs []Example
+	for i := range maxShinglePostings + 10 {
+		exs = append(exs, Example{Text: fmt.Sprintf("alpha beta gamma f%d g%d", i, i)})
+	}
+	a := Example{Text: "alpha beta gamma delta x1"}
+	b := Example{Text: "alpha beta gamma delta y1"}
+	all := append(append(slices.Clone(exs), a), b)
+	clusters, _ := NearDuplicateClusters(all, 0.3)
+	if len(clusters) != len(all) {
+		t.Fatalf("%d clusters of %d examples: the boilerplate shingle made a pair", len(clusters), len(all))
+	}
+	// Most of the boilerplate in held-out: in train alone it is not common.
+	train := append(slices.Clone(exs[:50]), b)
+	heldOut := append(slices.Clone(exs[50:]), a)
+	if n := NearDupLeaks(train, heldOut, 0.3); n != 0 {
+		t.Errorf("NearDupLeaks = %d, want 0 as the clusters say", n)
+	}
+}
+
 // honestCorpus has two source files and four labels; every third article
 // of a file is retold in the other file, so that a split by article
 // would put one copy in train and the other in dev or test.
