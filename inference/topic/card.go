@@ -27,9 +27,9 @@ func (m *Model) Card() string {
 		case h.Kind == HeadPrototype:
 			desc = fmt.Sprintf("prototype (scale %g)", h.Scale)
 		case h.Embedding && h.Hashing != nil:
-			desc = fmt.Sprintf("logistic regression on the embedding and 2^%d hashed words+bigrams (idf %v)", h.Hashing.Bits, h.Hashing.IDF)
+			desc = fmt.Sprintf("logistic regression on the embedding and 2^%d hashed %s", h.Hashing.Bits, h.Hashing.describe())
 		case h.Hashing != nil:
-			desc = fmt.Sprintf("logistic regression on 2^%d hashed words+bigrams (idf %v)", h.Hashing.Bits, h.Hashing.IDF)
+			desc = fmt.Sprintf("logistic regression on 2^%d hashed %s", h.Hashing.Bits, h.Hashing.describe())
 		case h.Embedding:
 			desc = "logistic regression on the embedding"
 		}
@@ -47,18 +47,48 @@ func (m *Model) Card() string {
 		if tr.Dedup != nil {
 			fmt.Fprintf(&b, "- deduplication: %d rows in, %d duplicates and %d conflicting articles dropped, %d examples\n", tr.Dedup.In, tr.Dedup.Duplicates, tr.Dedup.Conflicts, tr.Dedup.Out)
 		}
-		fmt.Fprintf(&b, "- split: %d train / %d dev (stratified, seed %d)\n", tr.Train, tr.Dev, tr.Seed)
-		fmt.Fprintf(&b, "- data SHA-256: `%s` (train `%s`, dev `%s`)\n", tr.DataHash, short(tr.TrainHash), short(tr.DevHash))
+		if tr.Test > 0 || tr.NearDup != nil {
+			fmt.Fprintf(&b, "- split: %d train / %d dev / %d test (stratified by label and source file, seed %d); dev chooses the variant, its weights and temperature, test is only reported\n", tr.Train, tr.Dev, tr.Test, tr.Seed)
+		} else {
+			fmt.Fprintf(&b, "- split: %d train / %d dev (stratified, seed %d)\n", tr.Train, tr.Dev, tr.Seed)
+		}
+		if nd := tr.NearDup; nd != nil {
+			fmt.Fprintf(&b, "- near-duplicates (word-trigram Jaccard ≥ %g): %d pairs in %d clusters of %d examples, each cluster kept on one side; held-out examples with a near-duplicate in train: %d\n", nd.Threshold, nd.Pairs, nd.Clusters, nd.Clustered, nd.Leaked)
+		}
+		fmt.Fprintf(&b, "- data SHA-256: `%s` (train `%s`, dev `%s`", tr.DataHash, short(tr.TrainHash), short(tr.DevHash))
+		if tr.TestHash != "" {
+			fmt.Fprintf(&b, ", test `%s`", short(tr.TestHash))
+		}
+		fmt.Fprintf(&b, ")\n")
 		fmt.Fprintf(&b, "- training time: %.0f s (%s)\n", tr.Seconds, tr.GoVersion)
 	}
 	if m.Metrics != nil {
 		fmt.Fprintf(&b, "\n## Dev metrics (the stored weights)\n\n```\n%s```\n", m.Metrics.Table())
 	}
+	for _, h := range m.HeldOut {
+		fmt.Fprintf(&b, "\n## %s metrics (the stored weights; for the record, nothing was chosen or tuned on them)\n\n```\n%s```\n", h.Set, h.Metrics.Table())
+	}
 	if len(m.Variants) > 0 {
+		var held []string
+		for _, h := range m.Variants[0].Held {
+			held = append(held, h.Set)
+		}
 		fmt.Fprintf(&b, "\n## Every variant tried (dev split; temperature fitted on dev for the log loss and ECE)\n\n")
-		fmt.Fprintf(&b, "| variant | accuracy | macro-F1 | log loss | ECE | train s | notes |\n|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "| variant | accuracy | macro-F1 | log loss | ECE |")
+		for _, h := range held {
+			fmt.Fprintf(&b, " %s acc |", h)
+		}
+		fmt.Fprintf(&b, " train s | notes |\n|---|---|---|---|---|%s---|---|\n", strings.Repeat("---|", len(held)))
 		for _, v := range m.Variants {
-			fmt.Fprintf(&b, "| %s | %.4f | %.4f | %.4f | %.4f | %.1f | %s |\n", v.Name, v.Accuracy, v.MacroF1, v.LogLoss, v.ECE, v.Seconds, strings.ReplaceAll(v.Notes, "|", "/"))
+			fmt.Fprintf(&b, "| %s | %.4f | %.4f | %.4f | %.4f |", v.Name, v.Accuracy, v.MacroF1, v.LogLoss, v.ECE)
+			for _, h := range held {
+				if s, ok := v.HeldScore(h); ok {
+					fmt.Fprintf(&b, " %.4f |", s.Accuracy)
+				} else {
+					fmt.Fprintf(&b, " |")
+				}
+			}
+			fmt.Fprintf(&b, " %.1f | %s |\n", v.Seconds, strings.ReplaceAll(v.Notes, "|", "/"))
 		}
 	}
 	return b.String()

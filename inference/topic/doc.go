@@ -18,7 +18,11 @@
 // Train deduplicates the examples, splits them (stratified, seeded) into
 // train and dev, embeds them, trains each variant of Options.Variants and
 // keeps the one with the best dev accuracy. Every text goes through
-// Normalize, at training and at serving time alike.
+// Normalize, at training and at serving time alike. With
+// Options.NearDupJaccard, near-duplicate articles are kept on one side of
+// the split (see NearDuplicateClusters); with Options.TestFraction a test
+// part is held out, and it and Options.Checks are scored for every
+// variant without anything being chosen on them.
 //
 // # Artifacts
 //

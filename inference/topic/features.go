@@ -1,6 +1,7 @@
 package topic
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -17,6 +18,29 @@ type Hashing struct {
 	// IDF weights each bucket by its smoothed inverse document frequency
 	// in the training texts, ln((1+N)/(1+df))+1, before the scaling.
 	IDF bool `json:"idf,omitempty"`
+	// Trigrams adds word trigrams.
+	Trigrams bool `json:"trigrams,omitempty"`
+	// Chars, when at least 3, adds the character n-grams of each word,
+	// with "<" and ">" marking its ends, of lengths 3 to Chars (as
+	// fastText's subwords): "acquisition" and "acquires" then share
+	// features, which helps on words seen once or never in 15k articles.
+	Chars int `json:"chars,omitempty"`
+}
+
+// describe names the features for the model card: "words+bigrams (idf
+// true)" for the built-in agnews-v1.
+func (h Hashing) describe() string {
+	f := "words"
+	if h.Bigrams {
+		f += "+bigrams"
+	}
+	if h.Trigrams {
+		f += "+trigrams"
+	}
+	if h.Chars >= 3 {
+		f += fmt.Sprintf("+char 3-%d-grams", h.Chars)
+	}
+	return fmt.Sprintf("%s (idf %v)", f, h.IDF)
 }
 
 // Buckets is the feature width.
@@ -66,6 +90,17 @@ func (h Hashing) featurize(text string, idf []float32) sparseVec {
 		add(fnv64("u", w))
 		if h.Bigrams && i+1 < len(ws) {
 			add(fnv64("b", w, ws[i+1]))
+		}
+		if h.Trigrams && i+2 < len(ws) {
+			add(fnv64("t", w, ws[i+1], ws[i+2]))
+		}
+		if h.Chars >= 3 {
+			r := []rune("<" + w + ">")
+			for n := 3; n <= h.Chars; n++ {
+				for j := 0; j+n <= len(r); j++ {
+					add(fnv64("c", string(r[j:j+n])))
+				}
+			}
 		}
 	}
 	mask := uint64(h.Buckets() - 1)

@@ -87,9 +87,14 @@ type Training struct {
 	Options *Options `json:"options,omitempty"`
 	// DataHash is the SHA-256 of all examples after deduplication (see
 	// DataHash); TrainHash and DevHash of the two parts.
-	DataHash    string         `json:"data_hash"`
-	TrainHash   string         `json:"train_hash"`
-	DevHash     string         `json:"dev_hash"`
+	DataHash   string         `json:"data_hash"`
+	TrainHash  string         `json:"train_hash"`
+	DevHash    string         `json:"dev_hash"`
+	TestHash   string         `json:"test_hash,omitempty"`
+	Test       int            `json:"test_examples,omitempty"`
+	TestCounts map[string]int `json:"test_label_counts,omitempty"`
+	// NearDup counts the near-duplicates kept on one side of the split.
+	NearDup     *NearDupStats  `json:"near_duplicates,omitempty"`
 	DataSources []string       `json:"data_sources,omitempty"`
 	Dedup       *DedupStats    `json:"dedup,omitempty"`
 	Train       int            `json:"train_examples"`
@@ -125,6 +130,9 @@ type Meta struct {
 	// Metrics are the model's scores on the dev split, measured with the
 	// weights as stored.
 	Metrics *Metrics `json:"dev_metrics,omitempty"`
+	// HeldOut are its scores on the test split and on check sets that
+	// nothing was chosen or tuned on (see Options.TestFraction, Checks).
+	HeldOut []HeldMetrics `json:"held_out_metrics,omitempty"`
 	// Variants are the dev scores of every variant tried while training.
 	Variants      []Variant `json:"variants,omitempty"`
 	Weights       string    `json:"weights_file"`
@@ -141,6 +149,9 @@ type Variant struct {
 	ECE      float64 `json:"ece"`
 	Seconds  float64 `json:"train_seconds"`
 	Notes    string  `json:"notes,omitempty"`
+	// Held are its scores on the test split and the check sets, which
+	// played no part in choosing it.
+	Held []HeldScore `json:"held_out,omitempty"`
 }
 
 // Model classifies texts into topics.

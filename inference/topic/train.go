@@ -50,6 +50,27 @@ type Options struct {
 	// DevFraction is the share of each label held out for development
 	// (model selection, early stopping, calibration): 0.1.
 	DevFraction float64 `json:"dev_fraction"`
+	// TestFraction, when above 0, is the share of each stratum held out as
+	// a test split that nothing is chosen or tuned on: its figures are
+	// only reported.
+	TestFraction float64 `json:"test_fraction,omitempty"`
+	// NearDupJaccard, when above 0, groups near-duplicate examples (word
+	// trigram Jaccard similarity at least this; DefaultNearDupJaccard is
+	// 0.3) and keeps each group on one side of the split, so that dev and
+	// test hold no rewrite of a training article.
+	NearDupJaccard float64 `json:"near_dup_jaccard,omitempty"`
+	// StratifyBySource stratifies dev and test by source file (the file
+	// part of Example.Source) as well as by label.
+	StratifyBySource bool `json:"stratify_by_source,omitempty"`
+	// Checks are further labeled sets every variant is measured on, for
+	// the record only (like the test split): say, articles of another
+	// publisher with their topics mapped onto the labels. Labels a model
+	// does not know count as errors.
+	Checks []CheckSet `json:"-"`
+	// ExtraTrain are examples added to the training split only, after
+	// the split and never to dev or test: pseudo-labeled articles for
+	// self-training (see SelfTrainExamples).
+	ExtraTrain []Example `json:"-"`
 	// Variants to train: base heads (lr, hash, joint, mlp) or ensembles of
 	// them joined by "+". The one with the best dev accuracy becomes the
 	// model (see MinGain). DefaultVariants if empty.
@@ -67,6 +88,11 @@ type Options struct {
 	// HashNoIDF turns off the inverse-document-frequency weighting of
 	// the hashed words.
 	HashNoIDF bool `json:"hash_no_idf,omitempty"`
+	// HashTrigrams adds word trigrams to the hashed features, and
+	// HashChars (3 or more) the words' character n-grams of lengths 3 to
+	// HashChars: see Hashing.
+	HashTrigrams bool `json:"hash_trigrams,omitempty"`
+	HashChars    int  `json:"hash_chars,omitempty"`
 	// MaxIter bounds L-BFGS iterations: 300.
 	MaxIter int `json:"max_iter"`
 	// Patience stops L-BFGS when the dev loss has not improved for this
@@ -158,12 +184,18 @@ type Report struct {
 	Dedup DedupStats `json:"dedup"`
 	Train int        `json:"train_examples"`
 	Dev   int        `json:"dev_examples"`
+	Test  int        `json:"test_examples,omitempty"`
+	// NearDup counts near-duplicates, when looked for.
+	NearDup *NearDupStats `json:"near_duplicates,omitempty"`
 	// Variants lists the dev results of everything trained, grid points
 	// included; Chosen names the variant that became the model.
 	Variants []Variant `json:"variants"`
 	Chosen   string    `json:"chosen"`
 	// Dev are the chosen model's dev metrics, with the weights as stored.
 	DevMetrics Metrics `json:"dev_metrics"`
+	// HeldOut are the chosen model's metrics on the test split and the
+	// check sets, for the record: nothing was chosen by them.
+	HeldOut []HeldMetrics `json:"held_out_metrics,omitempty"`
 	// ZeroShot is the zero-shot baseline's dev result, when asked for.
 	ZeroShot     *Variant `json:"zero_shot,omitempty"`
 	EmbedSeconds float64  `json:"embed_seconds"`
@@ -174,6 +206,7 @@ type Report struct {
 type trained struct {
 	head    *Head
 	devLP   [][]float64
+	heldLP  [][][]float64 // per held-out set
 	seconds float64
 	v       Variant
 	l2      float64 // the chosen L2 strength of a linear head
@@ -216,13 +249,29 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 		return nil, nil, err
 	}
 	all, trainEx, devEx, labels, dedup := sp.All, sp.Train, sp.Dev, sp.Labels, sp.Dedup
+	if len(opts.ExtraTrain) > 0 {
+		trainEx = slices.Clone(trainEx)
+		for _, ex := range opts.ExtraTrain {
+			ex.Text, ex.Label = Normalize(ex.Text), strings.TrimSpace(ex.Label)
+			if ex.Text == "" || !slices.Contains(labels, ex.Label) {
+				return nil, nil, fmt.Errorf("topic: extra training example %s: empty text or unknown label %q", ex.Source, ex.Label)
+			}
+			trainEx = append(trainEx, ex)
+		}
+		logf("extra training examples: %d (training split only)", len(opts.ExtraTrain))
+	}
 	labelIdx := map[string]int{}
 	for i, l := range labels {
 		labelIdx[l] = i
 	}
-	logf("data: %d examples after deduplication (%d duplicates, %d conflicting dropped); train %d, dev %d",
-		len(all), dedup.Duplicates, dedup.Conflicts, len(trainEx), len(devEx))
-	rep := &Report{Dedup: dedup, Train: len(trainEx), Dev: len(devEx)}
+	logf("data: %d examples after deduplication (%d duplicates, %d conflicting dropped); train %d, dev %d, test %d",
+		len(all), dedup.Duplicates, dedup.Conflicts, len(trainEx), len(devEx), len(sp.Test))
+	if nd := sp.NearDup; nd != nil {
+		logf("near-duplicates (word-trigram Jaccard >= %g): %d pairs in %d clusters of %d examples, each cluster on one side; held-out examples with a near-duplicate in train: %d",
+			nd.Threshold, nd.Pairs, nd.Clusters, nd.Clustered, nd.Leaked)
+	}
+	rep := &Report{Dedup: dedup, Train: len(trainEx), Dev: len(devEx), Test: len(sp.Test), NearDup: sp.NearDup}
+	sets := heldSets(sp.Test, opts.Checks)
 
 	yOf := func(exs []Example) []int {
 		y := make([]int, len(exs))
@@ -254,16 +303,24 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 	dim := 0
 	if needEmb {
 		t0 := time.Now()
-		vecs, err := embedAll(ctx, emb, append(slices.Clone(tTr), tDev...), func(done, total int) { progress("embed", done, total) })
+		texts := append(slices.Clone(tTr), tDev...)
+		for _, hs := range sets {
+			texts = append(texts, hs.texts...)
+		}
+		vecs, err := embedAll(ctx, emb, texts, func(done, total int) { progress("embed", done, total) })
 		if err != nil {
 			return nil, nil, err
 		}
-		xTr, xDev = vecs[:len(tTr)], vecs[len(tTr):]
+		xTr, xDev = vecs[:len(tTr)], vecs[len(tTr):len(tTr)+len(tDev)]
+		rest := vecs[len(tTr)+len(tDev):]
+		for _, hs := range sets {
+			hs.x, rest = rest[:len(hs.texts)], rest[len(hs.texts):]
+		}
 		dim = len(vecs[0])
 		rep.EmbedSeconds = time.Since(t0).Seconds()
 		logf("embed: %d texts in %.1fs", len(vecs), rep.EmbedSeconds)
 	}
-	hashing := Hashing{Bits: opts.HashBits, Bigrams: true, IDF: !opts.HashNoIDF}
+	hashing := Hashing{Bits: opts.HashBits, Bigrams: true, IDF: !opts.HashNoIDF, Trigrams: opts.HashTrigrams, Chars: opts.HashChars}
 	var sTr, sDev []sparseVec
 	var idf []float32
 	if need[VariantHash] || need[VariantJoint] {
@@ -271,24 +328,31 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 			idf = hashing.computeIDF(tTr)
 		}
 		sTr, sDev = hashing.featurizeAll(tTr, idf), hashing.featurizeAll(tDev, idf)
+		for _, hs := range sets {
+			hs.s = hashing.featurizeAll(hs.texts, idf)
+		}
+	}
+	// onSets applies a head's logits to every held-out set.
+	onSets := func(logits func(x [][]float32, s []sparseVec) [][]float64) [][][]float64 {
+		out := make([][][]float64, len(sets))
+		for i, hs := range sets {
+			out[i] = logProbsOf(logits(hs.x, hs.s))
+		}
+		return out
 	}
 
 	heads := map[string]*trained{}
-	addVariant := func(name string, z [][]float64, secs float64, notes string) Variant {
+	// addVariant scores a variant's dev logits z, and its held-out ones
+	// held (one per set, nil when not measured) for the record.
+	addVariant := func(name string, z [][]float64, held [][][]float64, secs float64, notes string) Variant {
 		t := fitTemperature(z, yDev)
-		preds := make([]Prediction, len(z))
-		for i, zi := range z {
-			p := softmaxT(zi, t)
-			b := argmax(p)
-			preds[i] = Prediction{Label: labels[b], Confidence: p[b], Scores: map[string]float64{}}
-			for k, l := range labels {
-				preds[i].Scores[l] = p[k]
-			}
-		}
-		m := Evaluate(labels, tDevLabels(devEx), preds)
+		m := Evaluate(labels, tDevLabels(devEx), predictionsOf(labels, z, t))
 		v := Variant{Name: name, Accuracy: m.Accuracy, MacroF1: m.MacroF1, LogLoss: m.LogLoss, ECE: m.ECE, Seconds: secs, Notes: notes}
+		if held != nil {
+			v.Held = heldScores(labels, sets, held, t)
+		}
 		rep.Variants = append(rep.Variants, v)
-		logf("dev %-28s acc %.4f  macro-F1 %.4f  log-loss %.4f  ECE %.4f  (%.1fs) %s", name, v.Accuracy, v.MacroF1, v.LogLoss, v.ECE, secs, notes)
+		logf("dev %-28s acc %.4f  macro-F1 %.4f  log-loss %.4f  ECE %.4f  (%.1fs) %s %s", name, v.Accuracy, v.MacroF1, v.LogLoss, v.ECE, secs, notes, heldSummary(v.Held))
 		return v
 	}
 	// Early stopping keeps the L-BFGS iterate with the lowest dev loss.
@@ -327,10 +391,11 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 		z := oof[len(yTr):]
 		secs := time.Since(t0).Seconds()
 		dense, sparse := l2s(lam)
-		v := addVariant(fmt.Sprintf("%s l2=%g/%g", name, dense, sparse), slices.Clone(z), secs,
+		held := onSets(func(x [][]float32, _ []sparseVec) [][]float64 { return lin.logits(design{Dense: x, D: xtr.D}) })
+		v := addVariant(fmt.Sprintf("%s l2=%g/%g", name, dense, sparse), slices.Clone(z), held, secs,
 			fmt.Sprintf("small set: L2 by %d-fold cross-validation over all %d examples, fitted on all; dev scores out-of-fold", min(smallSetFolds, len(oof)), len(oof)))
 		h := &Head{Name: name, Kind: HeadLinear, Embedding: true, Weight: 1, lin: lin}
-		return &trained{head: h, devLP: logProbsOf(z), seconds: secs, v: v, l2: lam}, nil
+		return &trained{head: h, devLP: logProbsOf(z), heldLP: held, seconds: secs, v: v, l2: lam}, nil
 	}
 	// fitLinear trains a logistic regression for each L2 strength of grid
 	// and keeps the one with the lowest dev loss.
@@ -352,7 +417,17 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 			}
 			z := lin.logits(xdv)
 			secs := time.Since(t0).Seconds()
-			v := addVariant(fmt.Sprintf("%s l2=%g/%g", name, lo.L2Dense, lo.L2Sparse), slices.Clone(z), secs,
+			held := onSets(func(x [][]float32, s []sparseVec) [][]float64 {
+				xs := design{D: xtr.D, S: xtr.S}
+				if xtr.D > 0 {
+					xs.Dense = x
+				}
+				if xtr.S > 0 {
+					xs.Sparse = s
+				}
+				return lin.logits(xs)
+			})
+			v := addVariant(fmt.Sprintf("%s l2=%g/%g", name, lo.L2Dense, lo.L2Sparse), slices.Clone(z), held, secs,
 				fmt.Sprintf("L-BFGS %d it, stop: %s, best it %d", lg.Iterations, lg.Stop, lg.BestIter))
 			if l := meanNLL(z, yDev); l < bestLoss {
 				bestLoss = l
@@ -361,7 +436,7 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 					hh := hashing
 					h.Hashing, h.idf = &hh, idf
 				}
-				best = &trained{head: h, devLP: logProbsOf(z), seconds: secs, v: v, l2: lam}
+				best = &trained{head: h, devLP: logProbsOf(z), heldLP: held, seconds: secs, v: v, l2: lam}
 			}
 		}
 		return best, nil
@@ -409,8 +484,9 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 		}
 		z := mm.logits(xDev)
 		secs := time.Since(t0).Seconds()
-		v := addVariant(fmt.Sprintf("mlp hidden=%d", opts.MLPHidden), slices.Clone(z), secs, fmt.Sprintf("hidden %d, %d epochs, best epoch %d, stop: %s", opts.MLPHidden, lg.Epochs, lg.BestEpoch, lg.Stop))
-		heads[VariantMLP] = &trained{head: &Head{Name: VariantMLP, Kind: HeadMLP, Embedding: true, Hidden: opts.MLPHidden, Weight: 1, mlp: mm}, devLP: logProbsOf(z), seconds: secs, v: v}
+		held := onSets(func(x [][]float32, _ []sparseVec) [][]float64 { return mm.logits(x) })
+		v := addVariant(fmt.Sprintf("mlp hidden=%d", opts.MLPHidden), slices.Clone(z), held, secs, fmt.Sprintf("hidden %d, %d epochs, best epoch %d, stop: %s", opts.MLPHidden, lg.Epochs, lg.BestEpoch, lg.Stop))
+		heads[VariantMLP] = &trained{head: &Head{Name: VariantMLP, Kind: HeadMLP, Embedding: true, Hidden: opts.MLPHidden, Weight: 1, mlp: mm}, devLP: logProbsOf(z), heldLP: held, seconds: secs, v: v}
 	}
 
 	// Candidates: the single heads, then ensembles with weights on a grid.
@@ -428,7 +504,11 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 		var lps [][][]float64
 		var hs []*Head
 		var secs float64
+		heldParts := make([][][][]float64, len(sets)) // set → head → rows
 		for _, p := range parts {
+			for i := range sets {
+				heldParts[i] = append(heldParts[i], heads[p].heldLP[i])
+			}
 			lps = append(lps, heads[p].devLP)
 			hs = append(hs, heads[p].head)
 			secs += heads[p].seconds
@@ -442,7 +522,11 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 			}
 		}
 		z := combine(lps, best.weights, len(yDev), K)
-		best.v = addVariant(name, z, secs, fmt.Sprintf("weights %v", best.weights))
+		held := make([][][]float64, len(sets))
+		for i, hs := range sets {
+			held[i] = combine(heldParts[i], best.weights, len(hs.texts), K)
+		}
+		best.v = addVariant(name, z, held, secs, fmt.Sprintf("weights %v", best.weights))
 		cands = append(cands, *best)
 	}
 	ci, bi := choose(cands, max(opts.MinGain, 0))
@@ -490,6 +574,21 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 	}
 	rep.DevMetrics = Evaluate(labels, tDevLabels(devEx), preds)
 	logf("model: dev acc %.4f  macro-F1 %.4f  ECE %.4f  temperature %.3f", rep.DevMetrics.Accuracy, rep.DevMetrics.MacroF1, rep.DevMetrics.ECE, m.Temperature)
+	for _, hs := range sets {
+		feats := map[*Head][]sparseVec{}
+		for _, h := range m.Heads {
+			if h.Hashing != nil {
+				feats[h] = h.Hashing.featurizeAll(hs.texts, h.idf)
+			}
+		}
+		var ps []Prediction
+		for _, p := range m.probabilities(hs.x, feats, len(hs.texts)) {
+			ps = append(ps, m.prediction(p))
+		}
+		hm := HeldMetrics{Set: hs.name, Metrics: Evaluate(labels, hs.gold, ps)}
+		rep.HeldOut = append(rep.HeldOut, hm)
+		logf("model: %s acc %.4f  macro-F1 %.4f  (%d examples; for the record, not tuned on)", hs.name, hm.Accuracy, hm.MacroF1, hm.N)
+	}
 
 	if len(opts.ZeroShot) > 0 {
 		zs, v, err := ZeroShotDev(ctx, emb, opts.ZeroShot, opts.EncoderID, labels, xDev, yDev)
@@ -505,12 +604,17 @@ func Train(ctx context.Context, emb Embedder, examples []Example, opts Options) 
 	m.Training = &Training{
 		Command: opts.Command, Seed: opts.Seed, Options: &opts2,
 		DataHash: DataHash(all), TrainHash: DataHash(trainEx), DevHash: DataHash(devEx),
+		Test: len(sp.Test), NearDup: sp.NearDup,
 		DataSources: opts.Sources, Dedup: &dedup, Train: len(trainEx), Dev: len(devEx),
 		TrainCounts: labelCounts(trainEx), DevCounts: labelCounts(devEx),
 		Seconds: math.Round(rep.TotalSeconds*10) / 10, GoVersion: runtime.Version(),
 	}
 	dm := rep.DevMetrics
 	m.Metrics = &dm
+	m.HeldOut = slices.Clone(rep.HeldOut)
+	if len(sp.Test) > 0 {
+		m.Training.TestHash, m.Training.TestCounts = DataHash(sp.Test), labelCounts(sp.Test)
+	}
 	m.Variants = slices.Clone(rep.Variants)
 	if rep.ZeroShot != nil {
 		m.Variants = append(m.Variants, *rep.ZeroShot)
@@ -650,8 +754,12 @@ type Split struct {
 	// All are the examples after normalisation and deduplication; Train
 	// and Dev partition them.
 	All, Train, Dev []Example
-	Labels          []string
-	Dedup           DedupStats
+	// Test is the held-out test split (Options.TestFraction), if any.
+	Test   []Example
+	Labels []string
+	Dedup  DedupStats
+	// NearDup counts the near-duplicates found (Options.NearDupJaccard).
+	NearDup *NearDupStats
 }
 
 // SplitExamples normalises and deduplicates examples and splits them into
@@ -692,7 +800,30 @@ func SplitExamples(examples []Example, opts Options) (*Split, error) {
 	if len(labels) < 2 {
 		return nil, errors.New("topic: training needs at least two labels")
 	}
-	trainEx, devEx := StratifiedSplit(all, opts.DevFraction, opts.Seed)
+	var trainEx, devEx, testEx []Example
+	var nd *NearDupStats
+	if opts.TestFraction > 0 || opts.NearDupJaccard > 0 || opts.StratifyBySource {
+		clusters := make([][]int, len(all))
+		for i := range clusters {
+			clusters[i] = []int{i}
+		}
+		if opts.NearDupJaccard > 0 {
+			nd = &NearDupStats{Threshold: opts.NearDupJaccard}
+			clusters, nd.Pairs = NearDuplicateClusters(all, opts.NearDupJaccard)
+			for _, c := range clusters {
+				if len(c) > 1 {
+					nd.Clusters++
+					nd.Clustered += len(c)
+				}
+			}
+		}
+		trainEx, devEx, testEx = heldOutSplit(all, clusters, opts.DevFraction, opts.TestFraction, opts.Seed, opts.StratifyBySource)
+		if nd != nil {
+			nd.Leaked = NearDupLeaks(trainEx, append(slices.Clone(devEx), testEx...), opts.NearDupJaccard)
+		}
+	} else {
+		trainEx, devEx = StratifiedSplit(all, opts.DevFraction, opts.Seed)
+	}
 	if len(devEx) == 0 || len(trainEx) == 0 {
 		return nil, fmt.Errorf("topic: %d examples are too few to split into train and dev", len(all))
 	}
@@ -702,7 +833,7 @@ func SplitExamples(examples []Example, opts Options) (*Split, error) {
 			return nil, fmt.Errorf("topic: label %q has no training example", l)
 		}
 	}
-	return &Split{All: all, Train: trainEx, Dev: devEx, Labels: labels, Dedup: dedup}, nil
+	return &Split{All: all, Train: trainEx, Dev: devEx, Test: testEx, Labels: labels, Dedup: dedup, NearDup: nd}, nil
 }
 
 // candidate is a variant that may become the model.
