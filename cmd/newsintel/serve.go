@@ -14,6 +14,7 @@ import (
 	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/finetune"
 	"github.com/newsintel/newsintel/inference/summarize"
+	"github.com/newsintel/newsintel/jobs"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/web"
@@ -221,6 +222,13 @@ func migrateAtStart(ctx context.Context, cfg config, db *store.DB, log *slog.Log
 		for _, m := range applied {
 			log.Info("applied migration", slog.Int("version", m.Version), slog.String("name", m.Name))
 		}
+		if err != nil {
+			return err
+		}
+		queue, err := jobs.Migrate(ctx, db)
+		for _, m := range queue {
+			log.Info("applied job queue migration", slog.Int("version", m.Version), slog.String("name", m.Name))
+		}
 		return err
 	}
 	status, err := db.MigrationStatus(ctx)
@@ -230,6 +238,15 @@ func migrateAtStart(ctx context.Context, cfg config, db *store.DB, log *slog.Log
 	pending := 0
 	for _, m := range status {
 		if m.Pending() {
+			pending++
+		}
+	}
+	queue, err := jobs.Status(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, m := range queue {
+		if !m.Applied {
 			pending++
 		}
 	}
