@@ -158,3 +158,47 @@ func TestImportKilledHalfwayResumes(t *testing.T) {
 		})
 	}
 }
+
+// TestImportSameFileTwice imports a file, then the same file again once
+// the first import is finished: the second is a new import whose rows
+// are all duplicates, and no article gets a second prediction.
+func TestImportSameFileTwice(t *testing.T) {
+	path := writeBacklog(t, 300)
+	want, rejected := expectedArticles(300)
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := jobs.Migrate(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		client := startWorkers(t, db, &fakeClassifier{}, 2)
+		first, _, err := ingest.ImportFile(ctx, db, client, ingest.FileImport{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFinished(t, db, first.ID, 30*time.Second)
+		second, resumed, err := ingest.ImportFile(ctx, db, client, ingest.FileImport{Path: path})
+		if err != nil || resumed || second.ID == first.ID {
+			t.Fatalf("second import %d (first %d), resumed %v, err %v; want a new import", second.ID, first.ID, resumed, err)
+		}
+		st := waitFinished(t, db, second.ID, 30*time.Second)
+		if st.Count(store.ItemNew) != 0 || st.Count(store.ItemDuplicate) != 300-rejected {
+			t.Errorf("second import %+v; want 0 new, %d duplicate", st.Counts, 300-rejected)
+		}
+		n, err := db.PendingItemCount(ctx)
+		if err != nil || n != 0 {
+			t.Fatalf("pending %d, %v", n, err)
+		}
+		if got := countPredictions(t, db); got != want {
+			t.Errorf("%d predictions, want %d: the second import classified duplicates", got, want)
+		}
+	})
+}
+
+func countPredictions(t *testing.T, db *store.DB) int {
+	t.Helper()
+	var n int
+	if err := db.SQL().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM predictions`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -62,6 +62,11 @@ type config struct {
 	S3               artifacts.S3Config
 	MLflow           mlflow.Config
 	MLflowExperiment string
+	// IngestWorkers is how many ingest jobs (imports, feeds) this process
+	// runs at once; 0 works no jobs (an API-only replica).
+	IngestWorkers int
+	// JobPollInterval is how often an idle job queue looks for work.
+	JobPollInterval time.Duration
 }
 
 // loadConfig reads and validates the environment. It reports every bad
@@ -87,6 +92,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		FinetuneTolerance: p.tolerance("FINETUNE_TOLERANCE", 0.01),
 	}
 	c.FinetuneAutoLabels = int(p.nonNegativeInt("FINETUNE_AUTO_LABELS"))
+	c.IngestWorkers = 2
+	if getenv("INGEST_WORKERS") != "" {
+		c.IngestWorkers = int(p.nonNegativeInt("INGEST_WORKERS"))
+	}
+	c.JobPollInterval = p.duration("JOB_POLL_INTERVAL", time.Second)
 	c.DBURL = p.str("DB_URL", "sqlite://"+filepath.Join(c.DataDir, "newsintel.db"))
 	c.ModelDir = p.str("MODEL_DIR", filepath.Join(c.DataDir, "models"))
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {

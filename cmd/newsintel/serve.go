@@ -122,6 +122,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		cancel()
 		<-followerDone
 	}()
+	// Background ingest (imports, feeds) on the job queue, sharing the
+	// classifier with the API. Shutdown lets running jobs finish first.
+	jobClient, err := newJobClient(cfg, db, classifier, metrics, log, cfg.IngestWorkers)
+	if err != nil {
+		return err
+	}
+	// Not ctx: its end would cancel running jobs at once; stopJobs drains.
+	if err := jobClient.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	defer stopJobs(jobClient, cfg.ShutdownTimeout, log)
 	summarizer, err := summarize.New(encoder, inference.ModelID)
 	if err != nil {
 		return err
