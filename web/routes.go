@@ -46,6 +46,11 @@ const (
 	RouteTrainingRun       = "training-run"
 	RoutePredictionLineage = "prediction-lineage"
 
+	// Background ingest: bulk imports and feed sources (imports.go,
+	// sources.go).
+	RouteImportUpload = "import-upload"
+	RouteImport       = "import"
+
 	// The operator console (console_*.go): HTML pages for logged-in users.
 	RouteRoot              = "root"
 	RouteConsoleLogin      = "console-login"
@@ -153,6 +158,10 @@ func (s *Server) routes() []route {
 		{RouteTrainingRuns, http.MethodGet, "/admin/training-runs", false, s.listTrainingRuns},
 		{RouteTrainingRun, http.MethodGet, "/admin/training-runs/:id", false, s.getTrainingRun},
 		{RoutePredictionLineage, http.MethodGet, "/predictions/:id/lineage", false, s.predictionLineage},
+
+		// Background ingest.
+		{RouteImportUpload, http.MethodPost, "/imports", false, s.uploadImport},
+		{RouteImport, http.MethodGet, "/imports/:id", false, s.getImport},
 	}
 }
 

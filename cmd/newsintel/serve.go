@@ -14,6 +14,7 @@ import (
 	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/finetune"
 	"github.com/newsintel/newsintel/inference/summarize"
+	"github.com/newsintel/newsintel/ingest"
 	"github.com/newsintel/newsintel/jobs"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
@@ -158,6 +159,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		Classifier: classifier,
 		Summarizer: summarizer,
 		Finetuner:  finetuneStarter{background},
+		Importer:   &ingest.Service{Store: db, Enqueue: ingest.Enqueue(jobClient)},
 		ModelPath:  models.Path,
 		ColdStart:  classifier.ColdStart,
 		Metrics:    metrics,
