@@ -94,7 +94,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		defer closeEnc()
 		classifier = svc
 	}
-	client, err := newJobClient(cfg, db, classifier, nil, discardLogger(), n)
+	client, err := newJobClient(cfg, db, classifier, nil, discardLogger(), n, false)
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}()
 	// Background ingest (imports, feeds) on the job queue, sharing the
 	// classifier with the API. Shutdown lets running jobs finish first.
-	jobClient, err := newJobClient(cfg, db, classifier, metrics, log, cfg.IngestWorkers)
+	jobClient, err := newJobClient(cfg, db, classifier, metrics, log, cfg.IngestWorkers, true)
 	if err != nil {
 		return err
 	}
@@ -134,6 +134,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("job queue: %w", err)
 	}
 	defer stopJobs(jobClient, cfg.ShutdownTimeout, log)
+	if err := metrics.WatchJobQueue(jobQueueDepth(db), log); err != nil {
+		return err
+	}
 	summarizer, err := summarize.New(encoder, inference.ModelID)
 	if err != nil {
 		return err
