@@ -50,6 +50,12 @@ const (
 	// sources.go).
 	RouteImportUpload = "import-upload"
 	RouteImport       = "import"
+	RouteSources      = "sources"
+	RouteSourceAdd    = "source-add"
+	RouteSource       = "source"
+	RouteSourcePause  = "source-pause"
+	RouteSourceResume = "source-resume"
+	RouteSourceDelete = "source-delete"
 
 	// The operator console (console_*.go): HTML pages for logged-in users.
 	RouteRoot              = "root"
@@ -162,6 +168,12 @@ func (s *Server) routes() []route {
 		// Background ingest.
 		{RouteImportUpload, http.MethodPost, "/imports", false, s.uploadImport},
 		{RouteImport, http.MethodGet, "/imports/:id", false, s.getImport},
+		{RouteSources, http.MethodGet, "/sources", false, s.listSources},
+		{RouteSourceAdd, http.MethodPost, "/sources", false, s.addSource},
+		{RouteSource, http.MethodGet, "/sources/:name", false, s.getSource},
+		{RouteSourcePause, http.MethodPost, "/sources/:name/pause", false, s.pauseSource},
+		{RouteSourceResume, http.MethodPost, "/sources/:name/resume", false, s.resumeSource},
+		{RouteSourceDelete, http.MethodDelete, "/sources/:name", false, s.deleteSource},
 	}
 }
 

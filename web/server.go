@@ -33,6 +33,7 @@ type Store interface {
 	trendsStore   // console_trends.go
 	articleStore  // console_articles.go
 	adminStore    // console_admin.go
+	sourceStore   // sources.go
 }
 
 // Config is the web layer's share of the configuration, already validated.
