@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -57,9 +59,37 @@ func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 	return s, err
 }
 
-// AddSource registers a feed, due for its first fetch at once. A name
-// in use is ErrConflict.
+// Bounds of a source's poll interval: polite to feed servers below, still
+// a stream of news above.
+const (
+	MinPollInterval = time.Minute
+	MaxPollInterval = 7 * 24 * time.Hour
+)
+
+var sourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+// Validate lists what is wrong with a source to register.
+func (n NewSource) Validate() ValidationError {
+	var v ValidationError
+	if !sourceName.MatchString(n.Name) {
+		v = append(v, FieldIssue{Field: "name", Message: "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+	}
+	if u, err := url.Parse(n.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(n.URL) > 2000 {
+		v = append(v, FieldIssue{Field: "url", Message: "must be an absolute http(s) URL of at most 2000 characters"})
+	}
+	if n.PollInterval < MinPollInterval || n.PollInterval > MaxPollInterval {
+		v = append(v, FieldIssue{Field: "poll_interval_seconds", Message: fmt.Sprintf("between %d and %d seconds",
+			int(MinPollInterval.Seconds()), int(MaxPollInterval.Seconds()))})
+	}
+	return v
+}
+
+// AddSource registers a feed, due for its first fetch at once. An
+// invalid one is a ValidationError; a name in use is ErrConflict.
 func (db *DB) AddSource(ctx context.Context, n NewSource) (Source, error) {
+	if v := n.Validate(); len(v) > 0 {
+		return Source{}, v
+	}
 	now := time.Now().UTC()
 	var s Source
 	err := db.inTx(ctx, func(tx *sql.Tx) error {

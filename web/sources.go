@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"regexp"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,17 +22,11 @@ type sourceStore interface {
 	SourceCounts(ctx context.Context, since time.Time) (map[int64]store.SourceCount, error)
 }
 
-// Bounds of a source's poll interval: polite to feed servers below, still
-// a stream of news above.
 const (
-	minPollInterval     = time.Minute
-	maxPollInterval     = 7 * 24 * time.Hour
 	defaultPollInterval = 15 * time.Minute
 	// sourceStatsWindow is the window articles per day average over.
 	sourceStatsWindow = 7 * 24 * time.Hour
 )
-
-var sourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
 // sourceRequest is the body of POST /sources.
 type sourceRequest struct {
@@ -44,21 +36,27 @@ type sourceRequest struct {
 	Taxonomy            string `json:"taxonomy"`
 }
 
+// Validate checks the request by the store's rules (store.NewSource),
+// converting the interval in seconds first, where a huge count would
+// overflow a Duration.
 func (r *sourceRequest) Validate() []FieldError {
+	n := r.source()
+	if secs := r.PollIntervalSeconds; secs != nil && (*secs < int64(store.MinPollInterval/time.Second) || *secs > int64(store.MaxPollInterval/time.Second)) {
+		n.PollInterval = 0 // out of bounds, reported as such
+	}
 	var errs []FieldError
-	if !sourceName.MatchString(r.Name) {
-		errs = append(errs, FieldError{Field: "name", Message: "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"})
-	}
-	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(r.URL) > 2000 {
-		errs = append(errs, FieldError{Field: "url", Message: "must be an absolute http(s) URL of at most 2000 characters"})
-	}
-	if r.PollIntervalSeconds != nil {
-		// Compared in seconds: a huge count would overflow a Duration.
-		if secs := *r.PollIntervalSeconds; secs < int64(minPollInterval/time.Second) || secs > int64(maxPollInterval/time.Second) {
-			errs = append(errs, FieldError{Field: "poll_interval_seconds", Message: fmt.Sprintf("between %d and %d", int(minPollInterval.Seconds()), int(maxPollInterval.Seconds()))})
-		}
+	for _, f := range n.Validate() {
+		errs = append(errs, FieldError{Field: f.Field, Message: f.Message})
 	}
 	return errs
+}
+
+func (r *sourceRequest) source() store.NewSource {
+	n := store.NewSource{Name: r.Name, URL: r.URL, PollInterval: defaultPollInterval, Taxonomy: r.Taxonomy}
+	if r.PollIntervalSeconds != nil {
+		n.PollInterval = time.Duration(*r.PollIntervalSeconds) * time.Second
+	}
+	return n
 }
 
 // SourceJSON is a feed source, its last fetch and its recent counts.
@@ -143,11 +141,7 @@ func (s *Server) addSource(c echo.Context) error {
 			return err
 		}
 	}
-	n := store.NewSource{Name: req.Name, URL: req.URL, PollInterval: defaultPollInterval, Taxonomy: req.Taxonomy}
-	if req.PollIntervalSeconds != nil {
-		n.PollInterval = time.Duration(*req.PollIntervalSeconds) * time.Second
-	}
-	src, err := s.store.AddSource(ctx, n)
+	src, err := s.store.AddSource(ctx, req.source())
 	if errors.Is(err, store.ErrConflict) {
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: fmt.Sprintf("a source named %q exists", req.Name), Err: err}
 	}
