@@ -63,13 +63,7 @@ func (f *fakeClassifier) Classify(ctx context.Context, docs []classify.Doc, taxo
 // classifier c; it stops when t ends.
 func startWorkers(t *testing.T, db *store.DB, c ingest.Classifier, workers int) *jobs.Client {
 	t.Helper()
-	rule, err := classify.NewReviewRule(classify.LeastConfidence, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := river.NewWorkers()
-	river.AddWorker(w, &ingest.Worker{Processor: &ingest.Processor{Store: db, Classifier: c, Rules: ingest.Rules{Review: rule}}})
-	client, err := jobs.New(db, jobs.Config{Workers: w, Queues: map[string]river.QueueConfig{ingest.Queue: {MaxWorkers: workers}},
+	client, err := jobs.New(db, jobs.Config{Workers: workersFor(db, c), Queues: map[string]river.QueueConfig{ingest.Queue: {MaxWorkers: workers}},
 		FetchPollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +77,18 @@ func startWorkers(t *testing.T, db *store.DB, c ingest.Classifier, workers int) 
 		client.StopAndCancel(ctx)
 	})
 	return client
+}
+
+// workersFor registers the ingest worker on db with classifier c and the
+// default review rule.
+func workersFor(db *store.DB, c ingest.Classifier) *river.Workers {
+	rule, err := classify.NewReviewRule(classify.LeastConfidence, 0)
+	if err != nil {
+		panic(err)
+	}
+	w := river.NewWorkers()
+	river.AddWorker(w, &ingest.Worker{Processor: &ingest.Processor{Store: db, Classifier: c, Rules: ingest.Rules{Review: rule}}})
+	return w
 }
 
 // waitFinished waits until import id is read and processed.
