@@ -32,6 +32,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	columns := fs.String("columns", "", "comma-separated column names of a CSV file without a header row, e.g. label,title,description")
 	workers := fs.Int("workers", 0, "ingest jobs run at once in this process (default: $INGEST_WORKERS, at least 1)")
 	noWait := fs.Bool("no-wait", false, "stage the rows and return; running servers process them")
+	bench := fs.Int("bench", 0, "first classify the file's first N rows offline (no database) and report that rate beside the import's")
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		file, args = args[0], args[1:]
@@ -86,6 +87,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		n = 0
 	}
 	var classifier ingest.Classifier = refuseClassify{}
+	offline := 0.0
 	if n > 0 {
 		svc, closeEnc, err := importClassifier(ctx, cfg, db)
 		if err != nil {
@@ -93,6 +95,11 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		defer closeEnc()
 		classifier = svc
+		if *bench > 0 {
+			if offline, err = offlineRate(ctx, svc, file, *format, cols, *taxonomy, *bench); err != nil {
+				return err
+			}
+		}
 	}
 	client, err := newJobClient(cfg, db, classifier, nil, discardLogger(), n, false)
 	if err != nil {
@@ -124,8 +131,52 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	printImportSummary(stdout, st, file, time.Since(start))
+	took := time.Since(start)
+	printImportSummary(stdout, st, file, took)
+	if offline > 0 {
+		rate := float64(st.Count(store.ItemNew)) / took.Seconds()
+		fmt.Fprintf(stdout, "bench: import %.1f new articles/s; offline classification %.1f articles/s (same run, %d rows, no database); ratio %.2f\n",
+			rate, offline, *bench, rate/offline)
+	}
 	return nil
+}
+
+// offlineRate classifies the file's first n valid rows in batches of
+// ingest.BatchSize, as ingest jobs do but without the queue or the
+// database: the rate the import would reach if only the model counted.
+func offlineRate(ctx context.Context, c *classify.Service, path, format string, cols []string, taxonomy string, n int) (float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	rr, err := ingest.NewReader(f, format, cols)
+	if err != nil {
+		return 0, err
+	}
+	var docs []classify.Doc
+	for len(docs) < n {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		if a, problems := row.Article.Check(); row.Invalid == "" && len(problems) == 0 {
+			docs = append(docs, classify.Doc{Title: a.Title, Body: a.Body})
+		}
+	}
+	if len(docs) == 0 {
+		return 0, fmt.Errorf("--bench: no valid rows in %s", path)
+	}
+	start := time.Now()
+	for i := 0; i < len(docs); i += ingest.BatchSize {
+		if _, err := c.Classify(ctx, docs[i:min(i+ingest.BatchSize, len(docs))], taxonomy); err != nil {
+			return 0, err
+		}
+	}
+	return float64(len(docs)) / time.Since(start).Seconds(), nil
 }
 
 // waitImport polls an import until every row is processed, drawing a
