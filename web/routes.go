@@ -108,6 +108,12 @@ const (
 	RouteConsoleUserRole             = "console-user-role"
 	RouteConsoleUserDisable          = "console-user-disable"
 	RouteConsoleUserPassword         = "console-user-password"
+
+	// Feed sources (console_sources.go).
+	RouteConsoleSources      = "console-sources"
+	RouteConsoleSourceAdd    = "console-source-add"
+	RouteConsoleSourcePause  = "console-source-pause"
+	RouteConsoleSourceResume = "console-source-resume"
 )
 
 type route struct {
@@ -258,5 +264,11 @@ func (s *Server) pages() []page {
 		{RouteConsoleUserDisable, http.MethodPost, "/console/users/disable", admins, s.consoleUserDisable},
 		{RouteConsoleUserPassword, http.MethodPost, "/console/users/password", admins, s.consoleUserPassword},
 		{RouteConsoleKeys, http.MethodGet, "/console/keys", admins, s.consoleKeys},
+
+		// Feed sources (console_sources.go).
+		{RouteConsoleSources, http.MethodGet, "/console/sources", admins, s.consoleSources},
+		{RouteConsoleSourceAdd, http.MethodPost, "/console/sources", admins, s.consoleSourceAdd},
+		{RouteConsoleSourcePause, http.MethodPost, "/console/sources/:name/pause", admins, s.consoleSourcePause},
+		{RouteConsoleSourceResume, http.MethodPost, "/console/sources/:name/resume", admins, s.consoleSourceResume},
 	}
 }
