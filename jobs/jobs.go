@@ -137,9 +137,10 @@ func New(db *store.DB, cfg Config) (*Client, error) {
 		// items stay pending, visible in the metrics, for an operator.
 		MaxAttempts: 10,
 		// A process killed mid-job leaves it running; River's rescuer
-		// retries it after this long.
-		RescueStuckJobsAfter: 15 * time.Minute,
-		JobTimeout:           10 * time.Minute,
+		// retries it after this long. A job is a batch of 64 articles
+		// (seconds) or one feed poll (FEED_TIMEOUT), far below both.
+		RescueStuckJobsAfter: 3 * time.Minute,
+		JobTimeout:           2 * time.Minute,
 	}
 	if rc.Logger == nil {
 		rc.Logger = slog.New(slog.DiscardHandler)
