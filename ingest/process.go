@@ -34,6 +34,9 @@ type Processor struct {
 	OnItem func(origin, state string)
 	// OnPrediction is called for each new prediction (metrics); nil: not.
 	OnPrediction func(modelVersion, label string)
+	// OnClassify is called after each classifier call with its docs and
+	// duration (import --bench); nil: not called.
+	OnClassify func(docs int, took time.Duration)
 }
 
 // Stats counts what one Process call did.
@@ -87,6 +90,9 @@ func (p *Processor) Process(ctx context.Context, from, to int64, requestID strin
 		}
 		if p.Log != nil {
 			p.Log.Debug("ingest: classified", slog.Int("items", len(group)), slog.Duration("took", time.Since(start)))
+		}
+		if p.OnClassify != nil {
+			p.OnClassify(len(group), time.Since(start))
 		}
 		for i, c := range p.Rules.Classifications(res, arts, tax, requestID) {
 			outcomes = append(outcomes, store.IngestOutcome{ItemID: group[i].ID, Classification: &c})

@@ -22,9 +22,10 @@ import (
 // /classify_news does. With pollFeeds (serve) it also polls the feed
 // sources: a periodic scan enqueues a poll of each due source. metrics
 // may be nil (the import command).
-func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, metrics *web.Metrics, log *slog.Logger, workers int, pollFeeds bool) (*jobs.Client, error) {
+func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, metrics *web.Metrics, log *slog.Logger, workers int, pollFeeds bool,
+	onClassify func(int, time.Duration)) (*jobs.Client, error) {
 	var client *jobs.Client // set below; the workers enqueue with it
-	proc := &ingest.Processor{Store: db, Classifier: classifier, Log: log,
+	proc := &ingest.Processor{Store: db, Classifier: classifier, Log: log, OnClassify: onClassify,
 		Rules: ingest.Rules{Review: cfg.Review, DoubleReview: cfg.Queue.DoubleReview}}
 	if metrics != nil {
 		proc.OnPrediction = metrics.CountPrediction

@@ -125,7 +125,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}()
 	// Background ingest (imports, feeds) on the job queue, sharing the
 	// classifier with the API. Shutdown lets running jobs finish first.
-	jobClient, err := newJobClient(cfg, db, classifier, metrics, log, cfg.IngestWorkers, true)
+	jobClient, err := newJobClient(cfg, db, classifier, metrics, log, cfg.IngestWorkers, true, nil)
 	if err != nil {
 		return err
 	}
