@@ -137,7 +137,7 @@ func TestImportKilledHalfwayResumes(t *testing.T) {
 			if err != nil || !resumed || again.ID != im.ID {
 				t.Fatalf("second run: import %d (want %d), resumed %v, err %v", again.ID, im.ID, resumed, err)
 			}
-			st := waitFinished(t, db, im.ID, 20*time.Second)
+			st := waitFinished(t, db, im.ID, 2*time.Minute)
 
 			if got := raw.Int(t, `SELECT COUNT(*) FROM ingest_items WHERE import_id = ?`, im.ID); got != rows {
 				t.Errorf("%d items staged, want one per row, %d", got, rows)
