@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -49,8 +50,4 @@ func (s *Service) ImportStatus(ctx context.Context, id int64) (store.ImportStatu
 
 // ErrUnreadable marks an upload that is not a file of its format (a CSV
 // without a text column, say).
-var ErrUnreadable = errUnreadable{}
-
-type errUnreadable struct{}
-
-func (errUnreadable) Error() string { return "unreadable import file" }
+var ErrUnreadable = errors.New("unreadable import file")
