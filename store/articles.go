@@ -51,6 +51,9 @@ type Classification struct {
 	Article    NewArticle
 	Prediction NewPrediction
 	Review     *ReviewRequest
+
+	// onlyNew records nothing for an article already stored (ingest).
+	onlyNew bool
 }
 
 // Recorded says what RecordClassifications stored for one Classification.
@@ -60,6 +63,8 @@ type Recorded struct {
 	// Duplicate reports that the article was known already (same content
 	// or same URL) and the prediction was attached to it.
 	Duplicate bool
+	// ByURL reports a duplicate found by its URL, not its content.
+	ByURL bool
 	// ReviewQueued reports that a review item is open for the article
 	// because of this call. An article already waiting for review is not
 	// queued twice.
@@ -92,7 +97,7 @@ func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now 
 	hash := ContentHash(a.Title, a.Body)
 	var r Recorded
 	var err error
-	r.ArticleID, err = db.findArticle(ctx, tx, hash, a.URL)
+	r.ArticleID, r.ByURL, err = db.findArticle(ctx, tx, hash, a.URL)
 	switch {
 	case err == nil:
 		r.Duplicate = true
@@ -105,7 +110,7 @@ func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now 
 			hash, nullString(a.ExternalID), a.Title, a.Body, nullString(a.URL), nullString(a.Source), a.PublishedAt, now,
 		).Scan(&r.ArticleID)
 		if errors.Is(err, sql.ErrNoRows) {
-			r.ArticleID, err = db.findArticle(ctx, tx, hash, a.URL)
+			r.ArticleID, r.ByURL, err = db.findArticle(ctx, tx, hash, a.URL)
 			r.Duplicate = true
 		}
 		if err != nil {
@@ -113,6 +118,9 @@ func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now 
 		}
 	default:
 		return r, err
+	}
+	if it.onlyNew && r.Duplicate {
+		return r, nil
 	}
 
 	scores, err := json.Marshal(p.Scores)
@@ -156,20 +164,20 @@ func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now 
 }
 
 // findArticle returns the id of the article with this content hash or,
-// failing that, this URL.
-func (db *DB) findArticle(ctx context.Context, tx *sql.Tx, hash, url string) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, db.rebind(`SELECT id FROM articles WHERE content_hash = ?`), hash).Scan(&id)
+// failing that, this URL, and whether the URL matched.
+func (db *DB) findArticle(ctx context.Context, tx *sql.Tx, hash, url string) (id int64, byURL bool, err error) {
+	err = tx.QueryRowContext(ctx, db.rebind(`SELECT id FROM articles WHERE content_hash = ?`), hash).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) && url != "" {
+		byURL = true
 		err = tx.QueryRowContext(ctx, db.rebind(`SELECT id FROM articles WHERE url = ?`), url).Scan(&id)
 	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return 0, ErrNotFound
+		return 0, false, ErrNotFound
 	case err != nil:
-		return 0, fmt.Errorf("find article: %w", err)
+		return 0, false, fmt.Errorf("find article: %w", err)
 	}
-	return id, nil
+	return id, byURL, nil
 }
 
 // Article is a stored article.

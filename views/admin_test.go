@@ -202,3 +202,33 @@ func TestKeysPage(t *testing.T) {
 		t.Error("empty or auth-disabled notice missing")
 	}
 }
+
+func TestSourcesPage(t *testing.T) {
+	doc := adminRender(t, SourcesPage(SourcesView{CSRF: "tok", AddURL: "/console/sources", Rows: []SourceRowView{
+		{Name: "wire", URL: "https://wire.test/rss", Every: "15m", LastFetch: "2026-10-05 08:00", Status: "200", ArticlesPerDay: "3.4",
+			NextFetch: "2026-10-05 08:15", ToggleURL: "/console/sources/wire/pause"},
+		{Name: "broken", URL: "https://x.test/", Every: "1h", Paused: true, LastFetch: "never", Status: "—", LastError: "parse: EOF",
+			Failures: 3, ArticlesPerDay: "0.0", ToggleURL: "/console/sources/broken/resume"},
+	}}))
+	wire := adminTID(doc, "source-wire")
+	if wire.Find(`[data-testid="source-per-day"]`).Text() != "3.4" || wire.Find(`[data-testid="source-status"]`).Text() != "200" {
+		t.Errorf("wire row: %q", wire.Text())
+	}
+	if adminTID(doc, "source-pause-wire").Length() != 1 || adminTID(doc, "source-resume-wire").Length() != 0 {
+		t.Error("an active source offers Pause, not Resume")
+	}
+	broken := adminTID(doc, "source-broken")
+	if !strings.Contains(broken.Find(`[data-testid="source-error"]`).Text(), "parse: EOF") || !strings.Contains(broken.Text(), "3 failed in a row") {
+		t.Errorf("broken row lacks its error: %q", broken.Text())
+	}
+	if adminTID(doc, "source-resume-broken").Length() != 1 || broken.Find(`[data-testid="source-paused"]`).Length() != 1 {
+		t.Error("a paused source shows so and offers Resume")
+	}
+	if v, _ := adminTID(doc, "source-add").Find(`input[name="csrf_token"]`).Attr("value"); v != "tok" {
+		t.Errorf("add form token %q", v)
+	}
+	empty := adminRender(t, SourcesPage(SourcesView{}))
+	if adminTID(empty, "sources-empty").Length() != 1 {
+		t.Error("no sources: no empty note")
+	}
+}

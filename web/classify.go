@@ -6,15 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/newsintel/newsintel/inference/classify"
+	"github.com/newsintel/newsintel/ingest"
 	"github.com/newsintel/newsintel/store"
 )
 
@@ -24,10 +22,7 @@ type Classifier interface {
 }
 
 // Limits of POST /classify_news.
-const (
-	maxClassifyArticles = 256
-	maxTitleChars       = 1000
-)
+const maxClassifyArticles = 256
 
 // articleIn is one article as clients send it.
 type articleIn struct {
@@ -92,38 +87,12 @@ func (r *classifyRequest) Validate() []FieldError {
 func (a *articleIn) validate(prefix string) []FieldError {
 	var errs []FieldError
 	add := func(field, msg string) { errs = append(errs, FieldError{Field: prefix + field, Message: msg}) }
-	switch {
-	case a.Text != nil && a.Description != nil:
-		add("text", "send text or description, not both")
-	case a.Description != nil:
-		a.body = *a.Description
-		if strings.TrimSpace(a.body) == "" {
-			add("description", "must not be empty")
-		}
-	default:
-		if a.Text != nil {
-			a.body = *a.Text
-		}
-		if strings.TrimSpace(a.body) == "" {
-			add("text", "required: the article's text (or description) must not be empty")
-		}
+	checked, problems := ingest.Article{Title: a.Title, Text: a.Text, Description: a.Description,
+		URL: a.URL, Source: a.Source, PublishedAt: a.PublishedAt}.Check()
+	for _, p := range problems {
+		add(p.Field, p.Message)
 	}
-	if utf8.RuneCountInString(a.Title) > maxTitleChars {
-		add("title", fmt.Sprintf("at most %d characters", maxTitleChars))
-	}
-	if a.URL != "" {
-		if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("url", "must be an absolute http(s) URL")
-		}
-	}
-	if a.PublishedAt != "" {
-		t, err := parseTime(a.PublishedAt)
-		if err != nil {
-			add("published_at", "must be an RFC 3339 time (2026-11-27T09:30:00Z) or a date (2026-11-27)")
-		} else {
-			a.published = &t
-		}
-	}
+	a.body, a.published = checked.Body, checked.PublishedAt
 	if len(a.ID) > 0 && string(a.ID) != "null" {
 		var s string
 		var n json.Number
@@ -140,14 +109,6 @@ func (a *articleIn) validate(prefix string) []FieldError {
 		}
 	}
 	return errs
-}
-
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	t, err := time.Parse("2006-01-02", s)
-	return t.UTC(), err
 }
 
 // ClassifyResult is one article's classification.
@@ -195,26 +156,12 @@ func (s *Server) classifyNews(c echo.Context) error {
 	}
 
 	reqID := RequestID(ctx)
-	items := make([]store.Classification, len(articles))
+	stored := make([]store.NewArticle, len(articles))
 	for i, a := range articles {
-		p := res.Predictions[i]
-		items[i] = store.Classification{
-			Article: store.NewArticle{ExternalID: a.externalID, Title: a.Title, Body: a.body,
-				URL: a.URL, Source: a.Source, PublishedAt: a.published},
-			Prediction: store.NewPrediction{ModelVersion: res.ModelVersion, Taxonomy: req.Taxonomy, Label: p.Label,
-				Confidence: p.Confidence, Scores: p.Scores, RequestID: reqID},
-		}
-		if queue, priority := s.cfg.Review.Check(p.Uncertainty); queue {
-			rv := &store.ReviewRequest{Reason: s.cfg.Review.Strategy, Priority: priority, Uncertainty: 1 - p.Uncertainty.Top, RequiredReviews: 1}
-			if s.cfg.Queue.DoubleReview {
-				rv.RequiredReviews = 2
-			}
-			if i < len(res.Vectors) {
-				rv.Embedding = res.Vectors[i]
-			}
-			items[i].Review = rv
-		}
+		stored[i] = store.NewArticle{ExternalID: a.externalID, Title: a.Title, Body: a.body,
+			URL: a.URL, Source: a.Source, PublishedAt: a.published}
 	}
+	items := s.rules().Classifications(res, stored, req.Taxonomy, reqID)
 	recorded, err := s.store.RecordClassifications(ctx, items)
 	if err != nil {
 		return err
@@ -234,4 +181,10 @@ func (s *Server) classifyNews(c echo.Context) error {
 		return c.JSON(http.StatusOK, results[0])
 	}
 	return c.JSON(http.StatusOK, ClassifyBatchResponse{Results: results, ModelVersion: res.ModelVersion, RequestID: reqID})
+}
+
+// rules are the review rules every classification is stored by, here and
+// in background ingest.
+func (s *Server) rules() ingest.Rules {
+	return ingest.Rules{Review: s.cfg.Review, DoubleReview: s.cfg.Queue.DoubleReview}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/newsintel/newsintel/ingest"
 )
 
 func TestClassifyNewsValidation(t *testing.T) {
@@ -33,7 +35,7 @@ func TestClassifyNewsValidation(t *testing.T) {
 		{"batch too big", many, "articles", 422},
 		{"bad article in batch", `{"articles":[{"text":"ok"},{"text":""}]}`, "articles[1].text", 422},
 		{"unknown taxonomy", `{"text":"x","taxonomy":"nope"}`, "taxonomy", 422},
-		{"long title", `{"text":"x","title":"` + strings.Repeat("t", maxTitleChars+1) + `"}`, "title", 422},
+		{"long title", `{"text":"x","title":"` + strings.Repeat("t", ingest.MaxTitleChars+1) + `"}`, "title", 422},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

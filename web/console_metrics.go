@@ -33,6 +33,7 @@ func (s *Server) consoleMetrics(c echo.Context) error {
 		AuthFailures: fmtCount(snap.AuthFailures)}
 	fillRouteMetrics(&v, snap)
 	fillInferenceMetrics(&v, snap)
+	fillJobMetrics(&v, snap.Jobs)
 	if n, err := s.store.OpenReviewCount(c.Request().Context()); err != nil {
 		// The rest of the page is still worth showing during a database
 		// outage; say what is missing instead of failing it all.
@@ -159,4 +160,18 @@ func fmtPercent(part, whole float64) string {
 		return "–"
 	}
 	return strconv.FormatFloat(100*part/whole, 'f', 1, 64) + " %"
+}
+
+func fillJobMetrics(v *views.MetricsView, j JobStats) {
+	for _, q := range j.Queues {
+		v.JobQueues = append(v.JobQueues, views.JobQueueMetrics{Queue: q.Queue, State: q.State, Jobs: fmtCount(q.Jobs)})
+	}
+	for _, k := range j.Kinds {
+		n := k.Duration.Count
+		v.JobKinds = append(v.JobKinds, views.JobKindMetrics{Kind: k.Kind, Runs: strconv.FormatUint(n, 10), Failures: fmtCount(k.Failures),
+			RunP50: fmtSeconds(k.Duration.P50, n), RunP95: fmtSeconds(k.Duration.P95, n), WaitP95: fmtSeconds(k.Wait.P95, k.Wait.Count)})
+	}
+	for _, f := range j.Feeds {
+		v.Feeds = append(v.Feeds, views.FeedMetrics{Source: f.Source, Fetches: fmtCount(f.Fetches), Failures: fmtCount(f.Failures), Entries: fmtCount(f.Entries)})
+	}
 }

@@ -121,3 +121,32 @@ func TestFmtSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleMetricsJobs checks that the Metrics page shows the job
+// queue's depth (read from the database at each view), job runs by kind
+// and feed polls by source.
+func TestConsoleMetricsJobs(t *testing.T) {
+	ts, s, _, _ := analystServer(t)
+	depth := []QueueCount{{Queue: "ingest", State: "available", Jobs: 5}}
+	if err := s.metrics.WatchJobQueue(func(context.Context) ([]QueueCount, error) { return depth, nil }, s.log); err != nil {
+		t.Fatal(err)
+	}
+	s.metrics.ObserveJob("ingest_items", time.Second, 200*time.Millisecond, nil)
+	s.metrics.ObserveFeedFetch("wire", false, 4)
+	c := browser(t)
+	logIn(t, c, ts.URL, "analyst@example.com", testPassword)
+	res, body := fetch(t, c, http.MethodGet, ts.URL+"/console/metrics", nil, nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	doc := parseDoc(t, body)
+	if q := doc.Find(`[data-testid="metrics-job-queue"]`); !strings.Contains(q.Text(), "ingest") || !strings.Contains(q.Text(), "5") {
+		t.Errorf("queue depth row %q", q.Text())
+	}
+	if k := doc.Find(`[data-testid="metrics-job-kind"][data-kind="ingest_items"]`); k.Length() != 1 {
+		t.Error("no ingest_items row")
+	}
+	if f := doc.Find(`[data-testid="metrics-feed"][data-source="wire"]`); !strings.Contains(f.Text(), "4") {
+		t.Errorf("feed row %q", f.Text())
+	}
+}

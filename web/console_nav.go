@@ -25,6 +25,7 @@ var nav = []navEntry{
 	{"Articles", RouteConsoleArticles, anyone},
 	{"Models", RouteConsoleModels, admins},
 	{"Taxonomies", RouteConsoleTaxonomies, admins},
+	{"Sources", RouteConsoleSources, admins},
 	{"Users", RouteConsoleUsers, admins},
 	{"API keys", RouteConsoleKeys, admins},
 }

@@ -26,6 +26,7 @@ var requestBodies = []func() any{
 	func() any { return new(rollbackRequest) },
 	func() any { return new(finetuneBody) },
 	func() any { return new(putTaxonomyRequest) },
+	func() any { return new(sourceRequest) },
 }
 
 // FuzzDecodeRequest fuzzes decodeJSON and each body's Validate directly,
@@ -38,6 +39,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"text":"a. b. c.","sentences":2}`, `{"inputs":["a",""]}`, `{"prediction_id":1,"is_correct":false}`,
 		`{"n":2,"lease_seconds":60}`, `{"label":"World"}`, `{"items":[{"id":1,"label":"x"}]}`, `{"reviewer":"ana"}`,
 		`{"override":true,"reason":"r"}`, `{"to":"v1"}`, `{"force":true}`, `{"topics":[{"name":"A","description":"d"}]}`,
+		`{"name":"wire","url":"https://wire.test/rss","poll_interval_seconds":600,"taxonomy":"t"}`,
 	}
 	for i, s := range seeds {
 		f.Add(uint8(i), []byte(s))

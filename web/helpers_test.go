@@ -18,6 +18,7 @@ import (
 	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/summarize"
 	"github.com/newsintel/newsintel/inference/topic"
+	"github.com/newsintel/newsintel/ingest"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/store/storetest"
@@ -101,7 +102,14 @@ func newTestServerWith(t testing.TB, cfg Config, st Store, enc Encoder) *testSer
 	if err != nil {
 		t.Fatal(err)
 	}
+	var importer Importer
+	if db, ok := st.(*store.DB); ok {
+		// Rows are staged for real; no job queue runs here, the
+		// ingest package's tests and the full stack's cover that.
+		importer = &ingest.Service{Store: db}
+	}
 	s, err := New(Deps{
+		Importer:   importer,
 		Config:     cfg,
 		Store:      st,
 		Encoder:    enc,

@@ -27,6 +27,7 @@ type Metrics struct {
 	predictions  *prometheus.CounterVec
 	reviews      *prometheus.CounterVec
 	feedback     *prometheus.CounterVec
+	jobs         jobMetrics // metrics_jobs.go
 	started      time.Time
 }
 
@@ -89,10 +90,12 @@ func NewMetrics() *Metrics {
 		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricFeedback, Help: "Feedback received, by outcome: stored (with or without a training label) or replayed.",
 		}, []string{"outcome"}),
+		jobs:    newJobMetrics(),
 		started: time.Now(),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.keyRequests, m.authFailures,
 		m.stages, m.batchSize, m.queueDepth, m.predictions, m.reviews, m.feedback,
+		m.jobs.duration, m.jobs.wait, m.jobs.failures, m.jobs.fetches, m.jobs.entries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -148,6 +151,7 @@ type MetricsSnapshot struct {
 	AuthFailures  float64            `json:"auth_failures"`
 	Inference     InferenceStats     `json:"inference"`
 	Predictions   []PredictionCount  `json:"predictions"`
+	Jobs          JobStats           `json:"jobs"`
 }
 
 // InferenceStats describes the encoder's work.
@@ -234,6 +238,7 @@ func (m *Metrics) Snapshot() (MetricsSnapshot, error) {
 			}
 		}
 	}
+	snap.Jobs = jobStats(families)
 	for _, r := range routes {
 		snap.Routes = append(snap.Routes, *r)
 	}

@@ -46,6 +46,17 @@ const (
 	RouteTrainingRun       = "training-run"
 	RoutePredictionLineage = "prediction-lineage"
 
+	// Background ingest: bulk imports and feed sources (imports.go,
+	// sources.go).
+	RouteImportUpload = "import-upload"
+	RouteImport       = "import"
+	RouteSources      = "sources"
+	RouteSourceAdd    = "source-add"
+	RouteSource       = "source"
+	RouteSourcePause  = "source-pause"
+	RouteSourceResume = "source-resume"
+	RouteSourceDelete = "source-delete"
+
 	// The operator console (console_*.go): HTML pages for logged-in users.
 	RouteRoot              = "root"
 	RouteConsoleLogin      = "console-login"
@@ -97,6 +108,12 @@ const (
 	RouteConsoleUserRole             = "console-user-role"
 	RouteConsoleUserDisable          = "console-user-disable"
 	RouteConsoleUserPassword         = "console-user-password"
+
+	// Feed sources (console_sources.go).
+	RouteConsoleSources      = "console-sources"
+	RouteConsoleSourceAdd    = "console-source-add"
+	RouteConsoleSourcePause  = "console-source-pause"
+	RouteConsoleSourceResume = "console-source-resume"
 )
 
 type route struct {
@@ -153,6 +170,16 @@ func (s *Server) routes() []route {
 		{RouteTrainingRuns, http.MethodGet, "/admin/training-runs", false, s.listTrainingRuns},
 		{RouteTrainingRun, http.MethodGet, "/admin/training-runs/:id", false, s.getTrainingRun},
 		{RoutePredictionLineage, http.MethodGet, "/predictions/:id/lineage", false, s.predictionLineage},
+
+		// Background ingest.
+		{RouteImportUpload, http.MethodPost, "/imports", false, s.uploadImport},
+		{RouteImport, http.MethodGet, "/imports/:id", false, s.getImport},
+		{RouteSources, http.MethodGet, "/sources", false, s.listSources},
+		{RouteSourceAdd, http.MethodPost, "/sources", false, s.addSource},
+		{RouteSource, http.MethodGet, "/sources/:name", false, s.getSource},
+		{RouteSourcePause, http.MethodPost, "/sources/:name/pause", false, s.pauseSource},
+		{RouteSourceResume, http.MethodPost, "/sources/:name/resume", false, s.resumeSource},
+		{RouteSourceDelete, http.MethodDelete, "/sources/:name", false, s.deleteSource},
 	}
 }
 
@@ -237,5 +264,11 @@ func (s *Server) pages() []page {
 		{RouteConsoleUserDisable, http.MethodPost, "/console/users/disable", admins, s.consoleUserDisable},
 		{RouteConsoleUserPassword, http.MethodPost, "/console/users/password", admins, s.consoleUserPassword},
 		{RouteConsoleKeys, http.MethodGet, "/console/keys", admins, s.consoleKeys},
+
+		// Feed sources (console_sources.go).
+		{RouteConsoleSources, http.MethodGet, "/console/sources", admins, s.consoleSources},
+		{RouteConsoleSourceAdd, http.MethodPost, "/console/sources", admins, s.consoleSourceAdd},
+		{RouteConsoleSourcePause, http.MethodPost, "/console/sources/:name/pause", admins, s.consoleSourcePause},
+		{RouteConsoleSourceResume, http.MethodPost, "/console/sources/:name/resume", admins, s.consoleSourceResume},
 	}
 }

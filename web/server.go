@@ -33,6 +33,7 @@ type Store interface {
 	trendsStore   // console_trends.go
 	articleStore  // console_articles.go
 	adminStore    // console_admin.go
+	sourceStore   // sources.go
 }
 
 // Config is the web layer's share of the configuration, already validated.
@@ -81,6 +82,9 @@ type Deps struct {
 	// (relative ones are under DATA_DIR; finetune.Models.Path); nil
 	// refuses downloads of versions other than the built-in one.
 	ModelPath func(path string) string
+	// Importer stages uploads for background ingest (POST /imports); nil
+	// answers the import routes with 503.
+	Importer Importer
 	// ColdStart reports whether the served model is in its cold start
 	// (classify.ColdStart), when diversity claims pick by coverage; nil:
 	// never.
@@ -95,6 +99,7 @@ type Server struct {
 	classifier Classifier
 	summarizer Summarizer
 	finetuner  Finetuner
+	importer   Importer
 	modelPath  func(string) string
 	coldStart  func() bool
 	keyUsage   keyUsage // when each API key was last used, on this replica
@@ -123,7 +128,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, store: d.Store, encoder: d.Encoder, classifier: d.Classifier, summarizer: d.Summarizer, metrics: d.Metrics, assets: d.Assets, log: d.Logger,
-		finetuner: d.Finetuner, modelPath: d.ModelPath, coldStart: d.ColdStart,
+		finetuner: d.Finetuner, importer: d.Importer, modelPath: d.ModelPath, coldStart: d.ColdStart,
 		echo: echo.New(), patterns: map[string]bool{}, getPages: map[string]bool{}, keys: newConsoleKeys(d.Config.Console),
 		// The gzip middleware compresses every answer already; promhttp
 		// compressing too would send scrapers gzip inside gzip.

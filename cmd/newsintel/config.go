@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsintel/newsintel/feeds"
 	"github.com/newsintel/newsintel/inference/artifacts"
 	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/mlflow"
@@ -62,6 +63,15 @@ type config struct {
 	S3               artifacts.S3Config
 	MLflow           mlflow.Config
 	MLflowExperiment string
+	// IngestWorkers is how many ingest jobs (imports, feeds) this process
+	// runs at once; 0 works no jobs (an API-only replica).
+	IngestWorkers int
+	// JobPollInterval is how often an idle job queue looks for work.
+	JobPollInterval time.Duration
+	// FeedScanInterval is how often serve looks for feeds due a poll;
+	// Feed bounds each poll (timeout, size, per-host spacing).
+	FeedScanInterval time.Duration
+	Feed             feeds.Options
 }
 
 // loadConfig reads and validates the environment. It reports every bad
@@ -87,6 +97,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		FinetuneTolerance: p.tolerance("FINETUNE_TOLERANCE", 0.01),
 	}
 	c.FinetuneAutoLabels = int(p.nonNegativeInt("FINETUNE_AUTO_LABELS"))
+	c.IngestWorkers = 2
+	if getenv("INGEST_WORKERS") != "" {
+		c.IngestWorkers = int(p.nonNegativeInt("INGEST_WORKERS"))
+	}
+	c.JobPollInterval = p.duration("JOB_POLL_INTERVAL", time.Second)
+	c.FeedScanInterval = p.duration("FEED_SCAN_INTERVAL", 30*time.Second)
+	c.Feed = feeds.Options{
+		Timeout:      p.duration("FEED_TIMEOUT", feeds.Defaults.Timeout),
+		MaxBytes:     p.positiveInt("FEED_MAX_BYTES", feeds.Defaults.MaxBytes),
+		HostInterval: p.duration("FEED_HOST_INTERVAL", feeds.Defaults.HostInterval),
+	}
 	c.DBURL = p.str("DB_URL", "sqlite://"+filepath.Join(c.DataDir, "newsintel.db"))
 	c.ModelDir = p.str("MODEL_DIR", filepath.Join(c.DataDir, "models"))
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {

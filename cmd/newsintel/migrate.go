@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/newsintel/newsintel/jobs"
 	"github.com/newsintel/newsintel/store"
 )
 
@@ -35,7 +37,14 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return err
 		}
-		if len(applied) == 0 {
+		queue, err := jobs.Migrate(ctx, db)
+		for _, m := range queue {
+			fmt.Fprintf(stdout, "applied job queue (River) %03d_%s\n", m.Version, m.Name)
+		}
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 && len(queue) == 0 {
 			fmt.Fprintf(stdout, "%s: schema is up to date\n", db)
 		}
 		return nil
@@ -59,6 +68,18 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 			state = "applied, file changed since"
 		}
 		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", m.Version, m.Name, state, at)
+	}
+	// River's own migrations: it records no time, only the version.
+	queue, err := jobs.Status(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, m := range queue {
+		state := "applied"
+		if !m.Applied {
+			state = "pending"
+		}
+		fmt.Fprintf(tw, "river-%03d\t%s\t%s\t-\n", m.Version, strings.ReplaceAll(m.Name, " ", "_"), state)
 	}
 	return tw.Flush()
 }

@@ -57,6 +57,13 @@ Commands:
                     check the answers: --url URL [--interval 30s] [--once]
                     [--listen :9109] [--timeout 10s] [--expect-topic T];
                     key in PROBE_API_KEY
+  import FILE       ingest a JSONL or CSV file (title, text|description, url,
+                    source, published_at): dedupe, classify, queue for review,
+                    with a progress bar and a summary; resumes after a crash:
+                    [--source S] [--taxonomy T] [--columns a,b,c] [--no-wait]
+  source ...        RSS and Atom feeds that serve polls: add NAME URL
+                    [--interval 15m] [--taxonomy T], list, pause, resume,
+                    delete (see: newsintel source)
   taxonomy ...      list, show, put or delete custom taxonomies (see: newsintel taxonomy)
   user ...          console accounts: add, list, passwd, disable, enable, role
                     (see: newsintel user)
@@ -103,6 +110,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return backupCmd(ctx, rest, getenv, stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdout, stderr)
+	case "source":
+		return sourceCmd(ctx, rest, getenv, stdout, stderr)
 	case "taxonomy":
 		return taxonomy(ctx, rest, getenv, stdin, stdout, stderr)
 	case "user":

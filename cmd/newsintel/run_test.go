@@ -340,13 +340,18 @@ func TestMigrateCommands(t *testing.T) {
 	if out := runOut("migrate", "status"); !strings.Contains(out, "0001") || !strings.Contains(out, "pending") {
 		t.Fatalf("status before: %q", out)
 	}
-	if out := runOut("migrate", "up"); !strings.Contains(out, "applied 0001_init") {
+	if out := runOut("migrate", "status"); !strings.Contains(out, "river-001") {
+		t.Fatalf("status lists no job queue migrations: %q", out)
+	}
+	if out := runOut("migrate", "up"); !strings.Contains(out, "applied 0001_init") || !strings.Contains(out, "applied job queue (River) 001") {
 		t.Fatalf("up: %q", out)
 	}
 	if out := runOut("migrate", "up"); !strings.Contains(out, "up to date") {
 		t.Fatalf("second up: %q", out)
 	}
-	if out := runOut("migrate", "status"); strings.Contains(out, "pending") || !strings.Contains(out, "applied") {
+	// A pending migration shows "pending" then no time ("-"); River's
+	// migration 4 is named pending_and_more.
+	if out := runOut("migrate", "status"); strings.Contains(out, "pending  -") || !strings.Contains(out, "applied") {
 		t.Fatalf("status after: %q", out)
 	}
 	err := run(ctx, []string{"migrate", "down"}, envOf(env), nil, io.Discard, io.Discard)

@@ -14,6 +14,8 @@ import (
 	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/finetune"
 	"github.com/newsintel/newsintel/inference/summarize"
+	"github.com/newsintel/newsintel/ingest"
+	"github.com/newsintel/newsintel/jobs"
 	"github.com/newsintel/newsintel/static"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/web"
@@ -121,6 +123,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		cancel()
 		<-followerDone
 	}()
+	// Background ingest (imports, feeds) on the job queue, sharing the
+	// classifier with the API. Shutdown lets running jobs finish first.
+	jobClient, err := newJobClient(cfg, db, classifier, metrics, log, cfg.IngestWorkers, true, nil)
+	if err != nil {
+		return err
+	}
+	// Not ctx: its end would cancel running jobs at once; stopJobs drains.
+	if err := jobClient.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	defer stopJobs(jobClient, cfg.ShutdownTimeout, log)
+	if err := metrics.WatchJobQueue(jobQueueDepth(db), log); err != nil {
+		return err
+	}
 	summarizer, err := summarize.New(encoder, inference.ModelID)
 	if err != nil {
 		return err
@@ -146,6 +162,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		Classifier: classifier,
 		Summarizer: summarizer,
 		Finetuner:  finetuneStarter{background},
+		Importer:   &ingest.Service{Store: db, Enqueue: ingest.Enqueue(jobClient)},
 		ModelPath:  models.Path,
 		ColdStart:  classifier.ColdStart,
 		Metrics:    metrics,
@@ -221,6 +238,13 @@ func migrateAtStart(ctx context.Context, cfg config, db *store.DB, log *slog.Log
 		for _, m := range applied {
 			log.Info("applied migration", slog.Int("version", m.Version), slog.String("name", m.Name))
 		}
+		if err != nil {
+			return err
+		}
+		queue, err := jobs.Migrate(ctx, db)
+		for _, m := range queue {
+			log.Info("applied job queue migration", slog.Int("version", m.Version), slog.String("name", m.Name))
+		}
 		return err
 	}
 	status, err := db.MigrationStatus(ctx)
@@ -230,6 +254,15 @@ func migrateAtStart(ctx context.Context, cfg config, db *store.DB, log *slog.Log
 	pending := 0
 	for _, m := range status {
 		if m.Pending() {
+			pending++
+		}
+	}
+	queue, err := jobs.Status(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, m := range queue {
+		if !m.Applied {
 			pending++
 		}
 	}

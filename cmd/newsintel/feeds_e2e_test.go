@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsintel/newsintel/store"
+	"github.com/newsintel/newsintel/store/storetest"
+)
+
+// TestFeedEndToEnd is what a fresh clone does: serve, add a feed through
+// the API, and see its entries classified by the real encoder and topic
+// model, counted by publication date for the Trends page, with the
+// source's last fetch and counts on GET /sources and the job and feed
+// figures in /metrics.
+func TestFeedEndToEnd(t *testing.T) {
+	rss, err := os.ReadFile("testdata/feed_rss2.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(rss)
+	}))
+	defer feed.Close()
+	url := storetest.URL(t, store.SQLite)
+	s := startServer(t, map[string]string{"DB_URL": url, "API_KEYS": testKey,
+		"FEED_SCAN_INTERVAL": "200ms", "JOB_POLL_INTERVAL": "100ms", "FEED_HOST_INTERVAL": "10ms"})
+	waitReady(t, s.URL)
+	auth := http.Header{"X-Api-Key": {"ci-secret-0123456789abcdef"}, "Content-Type": {"application/json"}}
+	res, body := post(t, s.URL+"/sources", `{"name":"wire","url":"`+feed.URL+`/rss","poll_interval_seconds":600}`, auth)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /sources: %d %s", res.StatusCode, body)
+	}
+
+	var src struct {
+		LastStatus     int     `json:"last_status"`
+		New7d          int     `json:"new_7d"`
+		Rejected7d     int     `json:"rejected_7d"`
+		ArticlesPerDay float64 `json:"articles_per_day"`
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for src.New7d < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed's entries were not ingested in time: %s", body)
+		}
+		time.Sleep(200 * time.Millisecond)
+		res, body = get(t, s.URL+"/sources/wire", auth)
+		if err := json.Unmarshal(body, &src); res.StatusCode != 200 || err != nil {
+			t.Fatalf("GET /sources/wire: %d %s", res.StatusCode, body)
+		}
+	}
+	if src.LastStatus != 200 || src.New7d != 2 || src.Rejected7d != 1 || src.ArticlesPerDay <= 0 {
+		t.Errorf("source %+v: want a 200, 2 new, 1 rejected (the entry without text)", src)
+	}
+
+	raw := storetest.RawOf(t, url)
+	if n := raw.Int(t, `SELECT COUNT(*) FROM articles a JOIN predictions p ON p.article_id = a.id
+		WHERE a.source = 'wire' AND a.published_at IS NOT NULL AND p.model_version LIKE 'agnews%'`); n != 2 {
+		t.Errorf("%d classified feed articles with publication dates, want 2", n)
+	}
+	// Trends count by publication date: one entry was published on
+	// 2026-10-05, the other on 2026-10-06.
+	day := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	if n := raw.Int(t, `SELECT COALESCE(SUM(predicted), 0) FROM topic_hours WHERE source = 'wire' AND undated = 0 AND slot >= ? AND slot < ?`,
+		day.Unix(), day.Add(24*time.Hour).Unix()); n != 1 {
+		t.Errorf("trends count %d wire articles published on 2026-10-05, want 1", n)
+	}
+
+	res, body = get(t, s.URL+"/metrics", auth)
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"kind":"ingest_items"`) || !strings.Contains(string(body), `"source":"wire"`) {
+		t.Errorf("/metrics lacks the ingest job and the feed: %d %s", res.StatusCode, body)
+	}
+}
