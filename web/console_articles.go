@@ -16,10 +16,12 @@ import (
 	"github.com/newsintel/newsintel/views"
 )
 
-// articleStore is what the Articles pages read.
+// articleStore is what the Articles pages and GET /articles/:id read.
 type articleStore interface {
 	ArticleSearch(ctx context.Context, q store.ArticleQuery) (store.ArticlePage, error)
 	ArticleHistory(ctx context.Context, id int64) (store.ArticleHistory, error)
+	Article(ctx context.Context, id int64) (store.Article, error)
+	Predictions(ctx context.Context, articleID int64) ([]store.Prediction, error)
 }
 
 // articlesPageSize is how many articles a page of results lists.
