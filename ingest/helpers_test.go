@@ -63,7 +63,16 @@ func (f *fakeClassifier) Classify(ctx context.Context, docs []classify.Doc, taxo
 // classifier c; it stops when t ends.
 func startWorkers(t *testing.T, db *store.DB, c ingest.Classifier, workers int) *jobs.Client {
 	t.Helper()
-	client, err := jobs.New(db, jobs.Config{Workers: workersFor(db, c), Queues: map[string]river.QueueConfig{ingest.Queue: {MaxWorkers: workers}},
+	return startProcessor(t, db, processorFor(db, c), workers)
+}
+
+// startProcessor starts a River client working the ingest queue of db
+// with p; it stops when t ends.
+func startProcessor(t *testing.T, db *store.DB, p *ingest.Processor, workers int) *jobs.Client {
+	t.Helper()
+	w := river.NewWorkers()
+	river.AddWorker(w, &ingest.Worker{Processor: p})
+	client, err := jobs.New(db, jobs.Config{Workers: w, Queues: map[string]river.QueueConfig{ingest.Queue: {MaxWorkers: workers}},
 		FetchPollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -82,13 +91,19 @@ func startWorkers(t *testing.T, db *store.DB, c ingest.Classifier, workers int) 
 // workersFor registers the ingest worker on db with classifier c and the
 // default review rule.
 func workersFor(db *store.DB, c ingest.Classifier) *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &ingest.Worker{Processor: processorFor(db, c)})
+	return w
+}
+
+// processorFor is the ingest processor of db with classifier c, the
+// default review rule and no summarizer.
+func processorFor(db *store.DB, c ingest.Classifier) *ingest.Processor {
 	rule, err := classify.NewReviewRule(classify.LeastConfidence, 0)
 	if err != nil {
 		panic(err)
 	}
-	w := river.NewWorkers()
-	river.AddWorker(w, &ingest.Worker{Processor: &ingest.Processor{Store: db, Classifier: c, Rules: ingest.Rules{Review: rule}}})
-	return w
+	return &ingest.Processor{Store: db, Classifier: c, Rules: ingest.Rules{Review: rule}}
 }
 
 // waitFinished waits until import id is read and processed.

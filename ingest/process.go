@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newsintel/newsintel/inference/classify"
+	"github.com/newsintel/newsintel/inference/summarize"
 	"github.com/newsintel/newsintel/store"
 )
 
@@ -16,17 +17,25 @@ type Classifier interface {
 	Classify(ctx context.Context, docs []classify.Doc, taxonomy string) (classify.Result, error)
 }
 
+// Summarizer summarizes articles, as POST /summarize does.
+type Summarizer interface {
+	Summarize(ctx context.Context, req summarize.Request) (summarize.Summary, error)
+}
+
 // Store is what processing staged items needs from storage.
 type Store interface {
 	PendingItems(ctx context.Context, from, to int64) ([]store.IngestItem, error)
 	RecordIngested(ctx context.Context, outcomes []store.IngestOutcome) ([]store.IngestResult, error)
 }
 
-// Processor ingests staged items: classifies them and records them by
-// Rules, in one transaction per call.
+// Processor ingests staged items: classifies and summarizes them and
+// records them by Rules, in one transaction per call.
 type Processor struct {
 	Store      Store
 	Classifier Classifier
+	// Summarizer summarizes each article recorded (title and body, the
+	// default length), stored with it; nil stores none.
+	Summarizer Summarizer
 	Rules      Rules
 	Log        *slog.Logger
 	// OnItem is called for each item recorded, with its origin and
@@ -94,6 +103,7 @@ func (p *Processor) Process(ctx context.Context, from, to int64, requestID strin
 		if p.OnClassify != nil {
 			p.OnClassify(len(group), time.Since(start))
 		}
+		p.summarize(ctx, group, arts)
 		for i, c := range p.Rules.Classifications(res, arts, tax, requestID) {
 			outcomes = append(outcomes, store.IngestOutcome{ItemID: group[i].ID, Classification: &c})
 		}
@@ -123,4 +133,35 @@ func (p *Processor) Process(ctx context.Context, from, to int64, requestID strin
 		}
 	}
 	return st, nil
+}
+
+// summarize sets the summary of each article of arts (the items of
+// group) with p.Summarizer. An article it cannot summarize (a text with
+// no sentences, say) is stored without one: its failure is logged at
+// debug and never holds up the rest. Only a cancelled context is
+// noticed, by the store call after.
+func (p *Processor) summarize(ctx context.Context, group []store.IngestItem, arts []store.NewArticle) {
+	if p.Summarizer == nil {
+		return
+	}
+	start := time.Now()
+	done := 0
+	for i := range arts {
+		a := &arts[i]
+		sum, err := p.Summarizer.Summarize(ctx, summarize.Request{Title: a.Title, Text: a.Body})
+		if err != nil {
+			if p.Log != nil {
+				p.Log.Debug("ingest: not summarized", slog.Int64("item", group[i].ID), slog.Any("error", err))
+			}
+			continue
+		}
+		if sum.Text == "" {
+			continue
+		}
+		a.Summary, a.SummaryVersion = sum.Text, sum.Version
+		done++
+	}
+	if p.Log != nil {
+		p.Log.Debug("ingest: summarized", slog.Int("items", len(arts)), slog.Int("summarized", done), slog.Duration("took", time.Since(start)))
+	}
 }

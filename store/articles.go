@@ -20,6 +20,12 @@ type NewArticle struct {
 	URL         string
 	Source      string
 	PublishedAt *time.Time
+	// Summary is an extractive summary of the article and SummaryVersion
+	// the summarizer that made it (summarize.Summary.Version). The ingest
+	// jobs set them; /classify_news leaves them empty, stored as NULL. A
+	// duplicate's summary is not stored: the known article keeps its own.
+	Summary        string
+	SummaryVersion string
 }
 
 // NewPrediction is a model's verdict on an article.
@@ -105,9 +111,10 @@ func (db *DB) recordOne(ctx context.Context, tx *sql.Tx, it Classification, now 
 		// A concurrent transaction may insert the same article first; on
 		// Postgres ours then inserts nothing and we find theirs.
 		err = tx.QueryRowContext(ctx, db.rebind(`INSERT INTO articles
-			(content_hash, external_id, title, body, url, source, published_at, ingested_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
+			(content_hash, external_id, title, body, url, source, published_at, ingested_at, summary, summary_version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
 			hash, nullString(a.ExternalID), a.Title, a.Body, nullString(a.URL), nullString(a.Source), a.PublishedAt, now,
+			nullString(a.Summary), nullString(a.SummaryVersion),
 		).Scan(&r.ArticleID)
 		if errors.Is(err, sql.ErrNoRows) {
 			r.ArticleID, r.ByURL, err = db.findArticle(ctx, tx, hash, a.URL)
@@ -191,17 +198,23 @@ type Article struct {
 	Source      string
 	PublishedAt *time.Time
 	IngestedAt  time.Time
+	// Summary and SummaryVersion are the stored summary, empty when none
+	// was stored (see NewArticle).
+	Summary        string
+	SummaryVersion string
 }
 
 // Article returns the article with id, or ErrNotFound.
 func (db *DB) Article(ctx context.Context, id int64) (Article, error) {
 	var (
-		a                Article
-		ext, url, source sql.NullString
-		published        sql.NullTime
+		a                                 Article
+		ext, url, source, summary, sumVer sql.NullString
+		published                         sql.NullTime
 	)
-	err := db.sql.QueryRowContext(ctx, db.rebind(`SELECT id, content_hash, external_id, title, body, url, source, published_at, ingested_at
-		FROM articles WHERE id = ?`), id).Scan(&a.ID, &a.ContentHash, &ext, &a.Title, &a.Body, &url, &source, &published, &a.IngestedAt)
+	err := db.sql.QueryRowContext(ctx, db.rebind(`SELECT id, content_hash, external_id, title, body, url, source, published_at, ingested_at,
+		summary, summary_version
+		FROM articles WHERE id = ?`), id).Scan(&a.ID, &a.ContentHash, &ext, &a.Title, &a.Body, &url, &source, &published, &a.IngestedAt,
+		&summary, &sumVer)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return a, fmt.Errorf("store: article %d: %w", id, ErrNotFound)
@@ -209,6 +222,7 @@ func (db *DB) Article(ctx context.Context, id int64) (Article, error) {
 		return a, fmt.Errorf("store: article %d: %w", id, err)
 	}
 	a.ExternalID, a.URL, a.Source = ext.String, url.String, source.String
+	a.Summary, a.SummaryVersion = summary.String, sumVer.String
 	if published.Valid {
 		t := published.Time
 		a.PublishedAt = &t

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,14 +14,17 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/newsintel/newsintel/inference/summarize"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/views"
 )
 
-// articleStore is what the Articles pages read.
+// articleStore is what the Articles pages and GET /articles/:id read.
 type articleStore interface {
 	ArticleSearch(ctx context.Context, q store.ArticleQuery) (store.ArticlePage, error)
 	ArticleHistory(ctx context.Context, id int64) (store.ArticleHistory, error)
+	Article(ctx context.Context, id int64) (store.Article, error)
+	Predictions(ctx context.Context, articleID int64) ([]store.Prediction, error)
 }
 
 // articlesPageSize is how many articles a page of results lists.
@@ -150,6 +155,7 @@ func (s *Server) consoleArticle(c echo.Context) error {
 	if consoleUser(c).Can(admins...) {
 		v.ModelsURL = s.echo.Reverse(RouteConsoleModels)
 	}
+	s.articleSummary(c.Request().Context(), a, &v)
 	for _, p := range h.Predictions {
 		v.Predictions = append(v.Predictions, views.ArticlePredictionView{ID: p.ID, Model: p.ModelVersion, Taxonomy: p.Taxonomy,
 			Label: p.Label, Confidence: percent(p.Confidence), Scores: scoreLine(p.Scores), RequestID: p.RequestID, At: consoleTime(p.CreatedAt)})
@@ -194,6 +200,31 @@ func (s *Server) consoleArticle(c echo.Context) error {
 		title = "Article " + strconv.FormatInt(a.ID, 10)
 	}
 	return s.render(c, http.StatusOK, title, views.ArticlePage(v))
+}
+
+// articleSummary shows the summary stored with a, or for an article
+// without one (posted to /classify_news, or stored before summaries
+// were) one made now by the summarizer of POST /summarize, labelled as
+// not stored: its default scorer is lexical and takes about a
+// millisecond. A text the summarizer refuses shows why instead.
+func (s *Server) articleSummary(ctx context.Context, a store.Article, v *views.ArticleView) {
+	if a.Summary != "" {
+		v.Summary, v.SummaryVersion = a.Summary, a.SummaryVersion
+		return
+	}
+	sum, err := s.summarizer.Summarize(ctx, summarize.Request{Title: a.Title, Text: a.Body})
+	var invalid *summarize.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		v.SummaryMissing = ": its text " + invalid.Message
+	case err != nil:
+		s.log.Warn("console: summarize on view", slog.Int64("article", a.ID), slog.Any("error", err))
+		v.SummaryMissing = ", and none could be made now"
+	case sum.Text == "":
+		// nothing to show: "No summary stored."
+	default:
+		v.Summary, v.SummaryVersion, v.SummaryComputed = sum.Text, sum.Version, true
+	}
 }
 
 func idText(id int64) string {

@@ -128,3 +128,38 @@ func TestConsoleArticleLineage(t *testing.T) {
 		t.Errorf("unknown article: %d", res.StatusCode)
 	}
 }
+
+// TestConsoleArticleSummary shows an ingested article's stored summary on
+// its page, and for an article posted to /classify_news (none stored)
+// one made on view by the server's summarizer, labelled as such.
+func TestConsoleArticleSummary(t *testing.T) {
+	a := newAdminConsole(t)
+	ingested := ingestWithSummary(t, a.db, store.NewArticle{Title: "Summit", Body: "Leaders met in Geneva. They agreed on a plan.", Source: "wire"},
+		"They agreed on a plan.")
+	posted, err := a.db.RecordClassifications(context.Background(), []store.Classification{{
+		Article:    store.NewArticle{Title: "Derby", Body: "A late winner. The crowd cheered."},
+		Prediction: store.NewPrediction{ModelVersion: "agnews-v1", Label: "Sports", Confidence: 0.9, Scores: map[string]float64{"Sports": 0.9}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := a.as(t, store.RoleReviewer)
+
+	_, doc := a.get(t, c, "/console/articles/"+strconv.FormatInt(ingested, 10))
+	sum := findTestID(doc, "article-summary")
+	if src, _ := sum.Attr("data-summary-source"); strings.TrimSpace(sum.Text()) != "They agreed on a plan." || src != "stored" {
+		t.Errorf("ingested article: summary %q (%s)", sum.Text(), src)
+	}
+	if note := findTestID(doc, "article-summary-note").Text(); !strings.Contains(note, "learned/3 scorer=test") {
+		t.Errorf("stored summary note %q", note)
+	}
+
+	_, doc = a.get(t, c, "/console/articles/"+strconv.FormatInt(posted[0].ArticleID, 10))
+	sum = findTestID(doc, "article-summary")
+	if src, _ := sum.Attr("data-summary-source"); strings.TrimSpace(sum.Text()) != "A late winner" || src != "computed" {
+		t.Errorf("posted article: summary %q (%s), want the fake summarizer's, computed", sum.Text(), src)
+	}
+	if note := findTestID(doc, "article-summary-note").Text(); !strings.Contains(note, "Computed on view by fake-sum") {
+		t.Errorf("computed summary note %q", note)
+	}
+}

@@ -46,6 +46,9 @@ const (
 	RouteTrainingRun       = "training-run"
 	RoutePredictionLineage = "prediction-lineage"
 
+	// Stored articles (articles.go).
+	RouteArticle = "article"
+
 	// Background ingest: bulk imports and feed sources (imports.go,
 	// sources.go).
 	RouteImportUpload = "import-upload"
@@ -170,6 +173,9 @@ func (s *Server) routes() []route {
 		{RouteTrainingRuns, http.MethodGet, "/admin/training-runs", false, s.listTrainingRuns},
 		{RouteTrainingRun, http.MethodGet, "/admin/training-runs/:id", false, s.getTrainingRun},
 		{RoutePredictionLineage, http.MethodGet, "/predictions/:id/lineage", false, s.predictionLineage},
+
+		// Stored articles.
+		{RouteArticle, http.MethodGet, "/articles/:id", false, s.getArticle},
 
 		// Background ingest.
 		{RouteImportUpload, http.MethodPost, "/imports", false, s.uploadImport},

@@ -19,13 +19,15 @@ import (
 // newJobClient builds the River client this process enqueues with and,
 // when workers > 0, works the ingest queue with: every ingested article
 // is classified by classifier under cfg's review rules, as
-// /classify_news does. With pollFeeds (serve) it also polls the feed
+// /classify_news does, and summarized by summarizer, as /summarize does
+// (nil: not summarized; only a process that never works jobs passes
+// nil). With pollFeeds (serve) it also polls the feed
 // sources: a periodic scan enqueues a poll of each due source. metrics
 // may be nil (the import command).
-func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, metrics *web.Metrics, log *slog.Logger, workers int, pollFeeds bool,
-	onClassify func(int, time.Duration)) (*jobs.Client, error) {
+func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, summarizer ingest.Summarizer, metrics *web.Metrics, log *slog.Logger,
+	workers int, pollFeeds bool, onClassify func(int, time.Duration)) (*jobs.Client, error) {
 	var client *jobs.Client // set below; the workers enqueue with it
-	proc := &ingest.Processor{Store: db, Classifier: classifier, Log: log, OnClassify: onClassify,
+	proc := &ingest.Processor{Store: db, Classifier: classifier, Summarizer: summarizer, Log: log, OnClassify: onClassify,
 		Rules: ingest.Rules{Review: cfg.Review, DoubleReview: cfg.Queue.DoubleReview}}
 	if metrics != nil {
 		proc.OnPrediction = metrics.CountPrediction

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +16,10 @@ import (
 
 // TestFeedEndToEnd is what a fresh clone does: serve, add a feed through
 // the API, and see its entries classified by the real encoder and topic
-// model, counted by publication date for the Trends page, with the
-// source's last fetch and counts on GET /sources and the job and feed
-// figures in /metrics.
+// model and summarized by the server's summarizer, counted by
+// publication date for the Trends page, with the source's last fetch and
+// counts on GET /sources, each article with its summary on GET
+// /articles/:id, and the job and feed figures in /metrics.
 func TestFeedEndToEnd(t *testing.T) {
 	rss, err := os.ReadFile("testdata/feed_rss2.xml")
 	if err != nil {
@@ -64,6 +66,31 @@ func TestFeedEndToEnd(t *testing.T) {
 		WHERE a.source = 'wire' AND a.published_at IS NOT NULL AND p.model_version LIKE 'agnews%'`); n != 2 {
 		t.Errorf("%d classified feed articles with publication dates, want 2", n)
 	}
+	// Every feed article is stored with its summary, which GET
+	// /articles/:id returns with the article's prediction.
+	if n := raw.Int(t, `SELECT COUNT(*) FROM articles WHERE source = 'wire'
+		AND summary IS NOT NULL AND summary <> '' AND summary_version LIKE 'learned%'`); n != 2 {
+		t.Errorf("%d feed articles with a summary, want 2", n)
+	}
+	id := raw.Int(t, `SELECT id FROM articles WHERE url = 'https://wire.test/sport/final'`)
+	res, body = get(t, s.URL+"/articles/"+strconv.FormatInt(id, 10), auth)
+	var article struct {
+		Title          string  `json:"title"`
+		Summary        *string `json:"summary"`
+		SummaryVersion *string `json:"summary_version"`
+		Prediction     *struct {
+			Label        string `json:"label"`
+			ModelVersion string `json:"model_version"`
+		} `json:"prediction"`
+	}
+	if err := json.Unmarshal(body, &article); res.StatusCode != 200 || err != nil {
+		t.Fatalf("GET /articles/%d: %d %s", id, res.StatusCode, body)
+	}
+	if article.Title != "Late goal wins the cup final" || article.Summary == nil || !strings.Contains(*article.Summary, "extra time") ||
+		article.SummaryVersion == nil || article.Prediction == nil || !strings.HasPrefix(article.Prediction.ModelVersion, "agnews") {
+		t.Errorf("GET /articles/%d: %s; want the feed article with its summary and prediction", id, body)
+	}
+
 	// Trends count by publication date: one entry was published on
 	// 2026-10-05, the other on 2026-10-06.
 	day := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)

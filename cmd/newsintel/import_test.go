@@ -26,8 +26,8 @@ func summaryCount(t *testing.T, out, state string) string {
 // TestImportCommandEndToEnd imports a small JSONL file and a headerless
 // AG News CSV with the real encoder and topic model, on each database:
 // new, duplicate and rejected rows are counted with their reasons, the
-// articles are classified and counted by publication date for Trends,
-// and a headerless CSV reads with --columns.
+// articles are classified, summarized and counted by publication date
+// for Trends, and a headerless CSV reads with --columns.
 func TestImportCommandEndToEnd(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
@@ -66,6 +66,9 @@ func TestImportCommandEndToEnd(t *testing.T) {
 			if n := raw.Int(t, `SELECT COALESCE(SUM(predicted), 0) FROM topic_hours WHERE undated = 0 AND slot >= ? AND slot < ?`,
 				time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC).Unix(), time.Date(2026, 10, 6, 0, 0, 0, 0, time.UTC).Unix()); n != 2 {
 				t.Errorf("trends count %d articles published on 2026-10-05, want 2", n)
+			}
+			if n := raw.Int(t, `SELECT COUNT(*) FROM articles WHERE summary IS NOT NULL AND summary <> '' AND summary_version LIKE 'learned%'`); n != 5 {
+				t.Errorf("%d imported articles with a summary, want all 5", n)
 			}
 			if n := raw.Int(t, `SELECT COUNT(*) FROM articles WHERE source = 'import_small'`); n != 1 {
 				t.Errorf("%d articles took the default source (the file's name), want 1", n)

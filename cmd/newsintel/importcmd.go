@@ -16,6 +16,7 @@ import (
 	"github.com/newsintel/newsintel/inference"
 	"github.com/newsintel/newsintel/inference/classify"
 	"github.com/newsintel/newsintel/inference/finetune"
+	"github.com/newsintel/newsintel/inference/summarize"
 	"github.com/newsintel/newsintel/ingest"
 	"github.com/newsintel/newsintel/store"
 )
@@ -87,15 +88,18 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if *noWait {
 		n = 0
 	}
-	var classifier ingest.Classifier = refuseClassify{}
+	var (
+		classifier ingest.Classifier = refuseClassify{}
+		summarizer ingest.Summarizer // nil with --no-wait: no jobs run here
+	)
 	offline := 0.0
 	if n > 0 {
-		svc, closeEnc, err := importClassifier(ctx, cfg, db)
+		svc, sum, closeEnc, err := importClassifier(ctx, cfg, db)
 		if err != nil {
 			return err
 		}
 		defer closeEnc()
-		classifier = svc
+		classifier, summarizer = svc, sum
 		if *bench > 0 {
 			if offline, err = offlineRate(ctx, svc, file, *format, cols, *taxonomy, *bench, n); err != nil {
 				return err
@@ -114,7 +118,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		classified += docs
 		classifyMu.Unlock()
 	}
-	client, err := newJobClient(cfg, db, classifier, nil, discardLogger(), n, false, onClassify)
+	client, err := newJobClient(cfg, db, classifier, summarizer, nil, discardLogger(), n, false, onClassify)
 	if err != nil {
 		return err
 	}
@@ -298,24 +302,30 @@ func countRows(path, format string, cols []string) (int, error) {
 }
 
 // importClassifier loads the encoder and the topic model serve would
-// use (CLASSIFIER_VERSION, else the active version).
-func importClassifier(ctx context.Context, cfg config, db *store.DB) (*classify.Service, func(), error) {
+// use (CLASSIFIER_VERSION, else the active version), and the summarizer
+// serve would use.
+func importClassifier(ctx context.Context, cfg config, db *store.DB) (*classify.Service, *summarize.Summarizer, func(), error) {
 	log := discardLogger()
 	loader := inference.Load(ctx, func(ctx context.Context) (*inference.Encoder, error) { return loadEncoder(ctx, cfg.ModelDir, log) })
 	if err := loader.Wait(ctx); err != nil {
-		return nil, nil, fmt.Errorf("encoder: %w", err)
+		return nil, nil, nil, fmt.Errorf("encoder: %w", err)
 	}
 	encoder := inference.NewService(loader, inference.BatcherOptions{MaxBatch: cfg.BatchMaxSize, MaxWait: cfg.BatchMaxWait, QueueSize: cfg.QueueSize})
 	if err := ensureBuiltin(ctx, db, log); err != nil {
 		encoder.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	model, _, err := startModel(ctx, cfg, db, finetune.Models{DataDir: cfg.DataDir}, log)
 	if err != nil {
 		encoder.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return classify.New(encoder, model, storeTaxonomies{db}, nil), func() { encoder.Close() }, nil
+	summarizer, err := summarize.New(encoder, inference.ModelID)
+	if err != nil {
+		encoder.Close()
+		return nil, nil, nil, err
+	}
+	return classify.New(encoder, model, storeTaxonomies{db}, nil), summarizer, func() { encoder.Close() }, nil
 }
 
 // refuseClassify is the classifier of an import that only stages rows:

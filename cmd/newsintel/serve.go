@@ -123,9 +123,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		cancel()
 		<-followerDone
 	}()
+	// The summarizer of POST /summarize; its default scorer is lexical
+	// and never calls the encoder.
+	summarizer, err := summarize.New(encoder, inference.ModelID)
+	if err != nil {
+		return err
+	}
 	// Background ingest (imports, feeds) on the job queue, sharing the
-	// classifier with the API. Shutdown lets running jobs finish first.
-	jobClient, err := newJobClient(cfg, db, classifier, metrics, log, cfg.IngestWorkers, true, nil)
+	// classifier and the summarizer with the API. Shutdown lets running
+	// jobs finish first.
+	jobClient, err := newJobClient(cfg, db, classifier, summarizer, metrics, log, cfg.IngestWorkers, true, nil)
 	if err != nil {
 		return err
 	}
@@ -135,10 +142,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	defer stopJobs(jobClient, cfg.ShutdownTimeout, log)
 	if err := metrics.WatchJobQueue(jobQueueDepth(db), log); err != nil {
-		return err
-	}
-	summarizer, err := summarize.New(encoder, inference.ModelID)
-	if err != nil {
 		return err
 	}
 
