@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -31,8 +37,9 @@ func TestFeedEndToEnd(t *testing.T) {
 	}))
 	defer feed.Close()
 	url := storetest.URL(t, store.SQLite)
-	s := startServer(t, map[string]string{"DB_URL": url, "API_KEYS": testKey,
-		"FEED_SCAN_INTERVAL": "200ms", "JOB_POLL_INTERVAL": "100ms", "FEED_HOST_INTERVAL": "10ms"})
+	env := map[string]string{"DB_URL": url, "API_KEYS": testKey,
+		"FEED_SCAN_INTERVAL": "200ms", "JOB_POLL_INTERVAL": "100ms", "FEED_HOST_INTERVAL": "10ms"}
+	s := startServer(t, env)
 	waitReady(t, s.URL)
 	auth := http.Header{"X-Api-Key": {"ci-secret-0123456789abcdef"}, "Content-Type": {"application/json"}}
 	res, body := post(t, s.URL+"/sources", `{"name":"wire","url":"`+feed.URL+`/rss","poll_interval_seconds":600}`, auth)
@@ -98,9 +105,72 @@ func TestFeedEndToEnd(t *testing.T) {
 		day.Unix(), day.Add(24*time.Hour).Unix()); n != 1 {
 		t.Errorf("trends count %d wire articles published on 2026-10-05, want 1", n)
 	}
+	// And as an analyst sees them: the Trends page for the feed, and its
+	// CSV export, count one article on each publication date.
+	console := loginConsole(t, s.URL, env)
+	trends := console(t, "/console/trends?from=2026-10-05&to=2026-10-06&source=wire&tz=UTC&interval=day")
+	if !strings.Contains(trends, `data-testid="trends-summary"`) || !strings.Contains(trends, "<svg") {
+		t.Errorf("the Trends page for the feed has no chart:\n%s", trends)
+	}
+	perDay := map[string]int{}
+	rows, err := csv.NewReader(strings.NewReader(console(t, "/console/trends.csv?from=2026-10-05&to=2026-10-06&source=wire&tz=UTC&interval=day"))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("trends CSV: %v, %d rows", err, len(rows))
+	}
+	for _, r := range rows[1:] {
+		if r[2] == "predicted" {
+			n, _ := strconv.Atoi(r[4])
+			perDay[r[0]] += n
+		}
+	}
+	if perDay["2026-10-05"] != 1 || perDay["2026-10-06"] != 1 {
+		t.Errorf("the Trends export counts %v predicted wire articles per day, want 1 on 2026-10-05 and 1 on 2026-10-06", perDay)
+	}
 
 	res, body = get(t, s.URL+"/metrics", auth)
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"kind":"ingest_items"`) || !strings.Contains(string(body), `"source":"wire"`) {
 		t.Errorf("/metrics lacks the ingest job and the feed: %d %s", res.StatusCode, body)
+	}
+}
+
+// loginConsole adds an admin through `newsintel user add`, logs in to the
+// console at baseURL with a cookie jar and the login form's CSRF token,
+// and returns a getter of console pages that fails the test on any
+// status but 200.
+func loginConsole(t *testing.T, baseURL string, env map[string]string) func(t *testing.T, path string) string {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"user", "add", "--email", "analyst@example.com", "--role", "admin"},
+		envOf(env), strings.NewReader(""), &out, io.Discard)
+	m := passwordLine.FindStringSubmatch(out.String())
+	if err != nil || m == nil {
+		t.Fatalf("user add: %v\n%s", err, out.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	read := func(t *testing.T, res *http.Response, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: %d\n%s", res.Request.Method, res.Request.URL.Path, res.StatusCode, b)
+		}
+		return string(b)
+	}
+	res, err := c.Get(baseURL + "/console/login")
+	nonce := csrfInput.FindStringSubmatch(read(t, res, err))
+	if nonce == nil {
+		t.Fatal("login page without a CSRF token")
+	}
+	res, err = c.PostForm(baseURL+"/console/login", url.Values{"email": {"analyst@example.com"}, "password": {m[1]},
+		"csrf_token": {nonce[1]}, "next": {"/console/trends"}})
+	read(t, res, err)
+	return func(t *testing.T, path string) string {
+		t.Helper()
+		res, err := c.Get(baseURL + path)
+		return read(t, res, err)
 	}
 }
