@@ -20,7 +20,8 @@ import (
 // when workers > 0, works the ingest queue with: every ingested article
 // is classified by classifier under cfg's review rules, as
 // /classify_news does. With pollFeeds (serve) it also polls the feed
-// sources: a periodic scan enqueues a poll of each due source. metrics
+// sources: a periodic scan enqueues a poll of each due source; and a
+// periodic sweep enqueues again the items whose jobs were discarded. metrics
 // may be nil (the import command).
 func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, metrics *web.Metrics, log *slog.Logger, workers int, pollFeeds bool,
 	onClassify func(int, time.Duration)) (*jobs.Client, error) {
@@ -41,6 +42,7 @@ func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, metric
 	}
 	river.AddWorker(w, poll)
 	river.AddWorker(w, &feeds.ScanWorker{Store: db, Client: func() *jobs.Client { return client }})
+	river.AddWorker(w, &ingest.SweepWorker{Store: db, Log: log})
 	var (
 		queues   map[string]river.QueueConfig
 		periodic []*river.PeriodicJob
@@ -49,7 +51,8 @@ func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, metric
 		queues = map[string]river.QueueConfig{ingest.Queue: {MaxWorkers: workers}}
 		if pollFeeds {
 			queues[feeds.Queue] = river.QueueConfig{MaxWorkers: 2}
-			periodic = append(periodic, feeds.Periodic(cfg.FeedScanInterval))
+			periodic = append(periodic, feeds.Periodic(cfg.FeedScanInterval),
+				ingest.SweepPeriodic(cfg.SweepInterval, cfg.SweepInterval))
 		}
 	}
 	var mw []rivertype.Middleware
