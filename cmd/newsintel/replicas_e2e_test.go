@@ -92,7 +92,7 @@ func TestTwoServersShareBacklog(t *testing.T) {
 	waitReady(t, b.URL)
 	t.Logf("two servers ready in %s", time.Since(start).Round(time.Millisecond))
 
-	const rows = 1000
+	const rows = 600
 	body, wantArticles, wantDuplicates, wantRejected := replicaBacklog(rows)
 	auth := http.Header{"X-Api-Key": {"ci-secret-0123456789abcdef"}, "Content-Type": {"application/x-ndjson"}}
 	upload := time.Now()
@@ -125,6 +125,11 @@ func TestTwoServersShareBacklog(t *testing.T) {
 	took := time.Since(upload)
 	if st.Rows != rows || st.New != wantArticles || st.Duplicate != wantDuplicates || st.Rejected != wantRejected || st.Pending != 0 {
 		t.Errorf("import %+v; want %d rows: %d new, %d duplicate, %d rejected", st, rows, wantArticles, wantDuplicates, wantRejected)
+	}
+
+	// Done: cancelling it now is a conflict, on either server.
+	if res, out := post(t, fmt.Sprintf("%s/imports/%d/cancel", b.URL, im.ID), "", auth); res.StatusCode != http.StatusConflict {
+		t.Errorf("cancel of a done import: %d %s, want 409", res.StatusCode, out)
 	}
 
 	raw := storetest.RawOf(t, dbURL)
