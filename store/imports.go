@@ -190,16 +190,16 @@ type CancelJobs func(ctx context.Context, tx *sql.Tx, ids []int64) error
 func (db *DB) CancelImport(ctx context.Context, id int64, cancelJobs CancelJobs) (ImportStatus, error) {
 	now := time.Now().UTC()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		// Serialise with RecordIngested, which takes the same lock and
-		// then the items, in another order than this bulk update would.
+		lock := ""
 		if db.dialect == Postgres {
+			// Serialise with RecordIngested, which takes the same lock
+			// and then the items, in another order than this bulk
+			// update would; and with StageImportRows, which updates the
+			// import's row first.
 			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", ingestLockID); err != nil {
 				return fmt.Errorf("lock: %w", err)
 			}
-		}
-		lock := ""
-		if db.dialect == Postgres {
-			lock = " FOR UPDATE" // StageImportRows updates the row first
+			lock = " FOR UPDATE"
 		}
 		im, err := scanImport(tx.QueryRowContext(ctx, db.rebind(`SELECT `+importColumns+` FROM imports WHERE id = ?`+lock), id))
 		switch {
