@@ -25,12 +25,17 @@ type fakeClassifier struct {
 	calls atomic.Int64
 	docs  atomic.Int64
 	delay time.Duration
+	// fail makes every call fail, as a model that cannot load would.
+	fail atomic.Bool
 }
 
 var fakeLabels = []string{"World", "Sports", "Business", "Sci/Tech"}
 
 func (f *fakeClassifier) Classify(ctx context.Context, docs []classify.Doc, taxonomy string) (classify.Result, error) {
 	f.calls.Add(1)
+	if f.fail.Load() {
+		return classify.Result{}, fmt.Errorf("fake classifier: failing on purpose")
+	}
 	f.docs.Add(int64(len(docs)))
 	if f.delay > 0 {
 		select {

@@ -2,9 +2,12 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/riverqueue/river"
 
 	"github.com/newsintel/newsintel/store"
 )
@@ -12,6 +15,7 @@ import (
 // UploadStore is what an upload needs from storage.
 type UploadStore interface {
 	ImportStore
+	CancelStore
 	CreateImport(ctx context.Context, n store.NewImport) (store.Import, error)
 	ImportStatus(ctx context.Context, id int64) (store.ImportStatus, error)
 }
@@ -22,6 +26,9 @@ type Service struct {
 	// Enqueue enqueues each staged batch's job (Enqueue(client)); nil
 	// stages rows without jobs, for tests of the HTTP layer.
 	Enqueue store.EnqueueRange
+	// Jobs is the client whose jobs a cancel cancels; nil cancels only
+	// the items (tests of the HTTP layer).
+	Jobs *river.Client[*sql.Tx]
 }
 
 // Upload records an import and stages the rows of r, in n.Format (with
@@ -46,6 +53,11 @@ func (s *Service) Upload(ctx context.Context, n store.NewImport, columns []strin
 // ImportStatus returns an import's progress.
 func (s *Service) ImportStatus(ctx context.Context, id int64) (store.ImportStatus, error) {
 	return s.Store.ImportStatus(ctx, id)
+}
+
+// CancelImport cancels an import (CancelImport).
+func (s *Service) CancelImport(ctx context.Context, id int64) (store.ImportStatus, error) {
+	return CancelImport(ctx, s.Store, s.Jobs, id)
 }
 
 // ErrUnreadable marks an upload that is not a file of its format (a CSV

@@ -133,8 +133,9 @@ func New(db *store.DB, cfg Config) (*Client, error) {
 		PollOnly:          true,
 		FetchPollInterval: poll,
 		FetchCooldown:     min(poll, 100*time.Millisecond),
-		// An ingest job that fails this many times is discarded and its
-		// items stay pending, visible in the metrics, for an operator.
+		// An ingest job that fails this many times is discarded; its
+		// items stay pending until serve's periodic sweep (ingest.Sweep)
+		// enqueues them again.
 		MaxAttempts: 10,
 		// A process killed mid-job leaves it running; River's rescuer
 		// retries it after this long. A job is a batch of 64 articles

@@ -273,3 +273,53 @@ func (db *DB) PendingItemCount(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// OriginRange is a range of item ids of one origin, for one ingest job.
+type OriginRange struct {
+	Origin   string
+	From, To int64
+}
+
+// StrandedRanges returns the pending items staged before `before` that
+// covered does not claim (covered: a live job's range holds them), as
+// ranges of at most size items of one origin each, at most limit ranges:
+// the work of jobs that were discarded, or lost, for the sweep to enqueue
+// again.
+func (db *DB) StrandedRanges(ctx context.Context, before time.Time, size, limit int, covered func(id int64) bool) ([]OriginRange, error) {
+	rows, err := db.sql.QueryContext(ctx, db.rebind(`SELECT id, origin FROM ingest_items
+		WHERE state = 'pending' AND created_at < ? ORDER BY origin, id`), before.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("store: stranded items: %w", err)
+	}
+	defer rows.Close()
+	var (
+		out []OriginRange
+		n   int  // items in the last range
+		gap bool // a covered item since the last range's end
+	)
+	for rows.Next() {
+		var (
+			id     int64
+			origin string
+		)
+		if err := rows.Scan(&id, &origin); err != nil {
+			return nil, fmt.Errorf("store: stranded items: %w", err)
+		}
+		if covered != nil && covered(id) {
+			gap = true // a range never spans a live job's item
+			continue
+		}
+		if len(out) == 0 || n == size || gap || out[len(out)-1].Origin != origin {
+			if len(out) == limit {
+				break
+			}
+			out, n, gap = append(out, OriginRange{Origin: origin, From: id}), 0, false
+		}
+		out[len(out)-1].To = id
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: stranded items: %w", err)
+	}
+	return out, nil
+}

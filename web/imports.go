@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
@@ -16,11 +17,12 @@ import (
 	"github.com/newsintel/newsintel/store"
 )
 
-// Importer stages uploaded imports and reports their progress
-// (ingest.Service).
+// Importer stages uploaded imports, reports their progress and cancels
+// them (ingest.Service).
 type Importer interface {
 	Upload(ctx context.Context, n store.NewImport, columns []string, r io.Reader) (store.ImportStatus, error)
 	ImportStatus(ctx context.Context, id int64) (store.ImportStatus, error)
+	CancelImport(ctx context.Context, id int64) (store.ImportStatus, error)
 }
 
 // ImportJSON is an import and its progress.
@@ -30,7 +32,7 @@ type ImportJSON struct {
 	Format    string         `json:"format"`
 	Source    string         `json:"source"`
 	Taxonomy  string         `json:"taxonomy"`
-	State     string         `json:"state"` // reading, processing or done
+	State     string         `json:"state"` // reading, processing, done or cancelled
 	Rows      int            `json:"rows"`
 	New       int            `json:"new"`
 	Duplicate int            `json:"duplicate"`
@@ -40,6 +42,8 @@ type ImportJSON struct {
 	CreatedBy string         `json:"created_by"`
 	CreatedAt time.Time      `json:"created_at"`
 	UpdatedAt time.Time      `json:"updated_at"`
+	// CancelledAt is set once the import is cancelled.
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 }
 
 // ImportReason counts an import's rows with one outcome and reason.
@@ -53,8 +57,10 @@ func importJSON(st store.ImportStatus) ImportJSON {
 	out := ImportJSON{ID: st.ID, Name: st.Name, Format: st.Format, Source: st.Source, Taxonomy: st.Taxonomy,
 		Rows: st.RowsRead, New: st.Count(store.ItemNew), Duplicate: st.Count(store.ItemDuplicate),
 		Rejected: st.Count(store.ItemRejected), Pending: st.Count(store.ItemPending), Reasons: []ImportReason{},
-		CreatedBy: st.By, CreatedAt: st.CreatedAt.UTC(), UpdatedAt: st.UpdatedAt.UTC()}
+		CreatedBy: st.By, CreatedAt: st.CreatedAt.UTC(), UpdatedAt: st.UpdatedAt.UTC(), CancelledAt: st.CancelledAt}
 	switch {
+	case st.CancelledAt != nil:
+		out.State = "cancelled"
 	case !st.ReadDone:
 		out.State = "reading"
 	case out.Pending > 0:
@@ -138,4 +144,34 @@ func (s *Server) getImport(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, importJSON(st))
+}
+
+// cancelImport is POST /imports/:id/cancel: stop an unfinished import;
+// its pending rows are rejected as "cancelled" and its queued jobs
+// cancelled. 404 for an unknown import, 409 for one done or cancelled.
+func (s *Server) cancelImport(c echo.Context) error {
+	if s.importer == nil {
+		return &Error{Status: http.StatusServiceUnavailable, Code: "import_unavailable", Message: "this server does not run imports"}
+	}
+	id, err := positiveIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.importer.CancelImport(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	logger(c.Request().Context()).Info("import cancelled", slog.Int64("import", id), slog.String("by", keyName(c)),
+		slog.Int("cancelled", cancelledCount(st)))
+	return c.JSON(http.StatusOK, importJSON(st))
+}
+
+// cancelledCount is how many of an import's rows a cancel rejected.
+func cancelledCount(st store.ImportStatus) int {
+	for _, c := range st.Counts {
+		if c.State == store.ItemRejected && c.Reason == store.ReasonCancelled {
+			return c.Count
+		}
+	}
+	return 0
 }

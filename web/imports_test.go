@@ -70,3 +70,82 @@ func TestImportUpload(t *testing.T) {
 }
 
 func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestImportCancel cancels imports in each state through the whole
+// middleware chain: an import still processing ends cancelled with its
+// pending rows rejected as "cancelled" and its counts adding up to its
+// rows; a cancelled or done import is a 409, an unknown one a 404.
+func TestImportCancel(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	upload := func(body string) ImportJSON {
+		t.Helper()
+		h := keyHeader(newKey)
+		h.Set("Content-Type", "application/x-ndjson")
+		rec := s.do(t, "POST", "/imports", strings.NewReader(body), h)
+		var im ImportJSON
+		if rec.Code != 202 || json.Unmarshal(rec.Body.Bytes(), &im) != nil {
+			t.Fatalf("upload: %d %s", rec.Code, rec.Body)
+		}
+		return im
+	}
+	// Three valid rows wait for jobs that never run here; one is invalid.
+	processing := upload(`{"title":"A","text":"Body a."}` + "\n" + `{"title":"B","text":"Body b."}` + "\n" +
+		`{"title":"C"}` + "\n" + `{"title":"D","text":"Body d."}` + "\n")
+	// Every row invalid: rejected at staging, so the import is done.
+	done := upload(`{"title":"X"}` + "\n")
+	if processing.State != "processing" || done.State != "done" {
+		t.Fatalf("states %q and %q, want processing and done", processing.State, done.State)
+	}
+	path := func(id int64) string { return "/imports/" + jsonNumber(id) + "/cancel" }
+	cases := []struct {
+		name   string
+		path   string
+		header http.Header
+		status int
+		code   string
+	}{
+		{"processing", path(processing.ID), keyHeader(newKey), 200, ""},
+		{"already cancelled", path(processing.ID), keyHeader(newKey), 409, "conflict"},
+		{"done", path(done.ID), keyHeader(newKey), 409, "conflict"},
+		{"unknown", path(424242), keyHeader(newKey), 404, "not_found"},
+		{"bad id", "/imports/x/cancel", keyHeader(newKey), 422, "validation_failed"},
+		{"no key", path(done.ID), nil, 401, "unauthorized"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := s.do(t, "POST", tc.path, nil, tc.header)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			if tc.status != 200 {
+				if code := errorOf(t, rec).Error.Code; code != tc.code {
+					t.Fatalf("code %q, want %q", code, tc.code)
+				}
+				return
+			}
+			var im ImportJSON
+			if err := json.Unmarshal(rec.Body.Bytes(), &im); err != nil {
+				t.Fatal(err)
+			}
+			if im.State != "cancelled" || im.CancelledAt == nil || im.Pending != 0 || im.Rejected != 4 ||
+				im.New+im.Duplicate+im.Rejected+im.Pending != im.Rows {
+				t.Fatalf("cancelled import %+v: want state cancelled, 4 rejected (3 of them cancelled), counts adding up to 4 rows", im)
+			}
+			cancelled := 0
+			for _, r := range im.Reasons {
+				if r.State == "rejected" && r.Reason == "cancelled" {
+					cancelled = r.Count
+				}
+			}
+			if cancelled != 3 {
+				t.Fatalf("reasons %+v: want 3 rows rejected as cancelled", im.Reasons)
+			}
+			// GET shows the same final state.
+			get := s.do(t, "GET", "/imports/"+jsonNumber(im.ID), nil, keyHeader(newKey))
+			var again ImportJSON
+			if get.Code != 200 || json.Unmarshal(get.Body.Bytes(), &again) != nil || again.State != "cancelled" || again.Rejected != 4 {
+				t.Fatalf("GET after cancel: %d %s", get.Code, get.Body)
+			}
+		})
+	}
+}

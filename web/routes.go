@@ -53,6 +53,7 @@ const (
 	// sources.go).
 	RouteImportUpload = "import-upload"
 	RouteImport       = "import"
+	RouteImportCancel = "import-cancel"
 	RouteSources      = "sources"
 	RouteSourceAdd    = "source-add"
 	RouteSource       = "source"
@@ -180,6 +181,7 @@ func (s *Server) routes() []route {
 		// Background ingest.
 		{RouteImportUpload, http.MethodPost, "/imports", false, s.uploadImport},
 		{RouteImport, http.MethodGet, "/imports/:id", false, s.getImport},
+		{RouteImportCancel, http.MethodPost, "/imports/:id/cancel", false, s.cancelImport},
 		{RouteSources, http.MethodGet, "/sources", false, s.listSources},
 		{RouteSourceAdd, http.MethodPost, "/sources", false, s.addSource},
 		{RouteSource, http.MethodGet, "/sources/:name", false, s.getSource},

@@ -21,8 +21,9 @@ import (
 // is classified by classifier under cfg's review rules, as
 // /classify_news does, and summarized by summarizer, as /summarize does
 // (nil: not summarized; only a process that never works jobs passes
-// nil). With pollFeeds (serve) it also polls the feed
-// sources: a periodic scan enqueues a poll of each due source. metrics
+// nil). With pollFeeds (serve) it also polls the feed sources: a
+// periodic scan enqueues a poll of each due source; and a periodic sweep
+// enqueues again the items whose jobs were discarded. metrics
 // may be nil (the import command).
 func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, summarizer ingest.Summarizer, metrics *web.Metrics, log *slog.Logger,
 	workers int, pollFeeds bool, onClassify func(int, time.Duration)) (*jobs.Client, error) {
@@ -43,6 +44,7 @@ func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, summar
 	}
 	river.AddWorker(w, poll)
 	river.AddWorker(w, &feeds.ScanWorker{Store: db, Client: func() *jobs.Client { return client }})
+	river.AddWorker(w, &ingest.SweepWorker{Store: db, Log: log})
 	var (
 		queues   map[string]river.QueueConfig
 		periodic []*river.PeriodicJob
@@ -51,7 +53,8 @@ func newJobClient(cfg config, db *store.DB, classifier ingest.Classifier, summar
 		queues = map[string]river.QueueConfig{ingest.Queue: {MaxWorkers: workers}}
 		if pollFeeds {
 			queues[feeds.Queue] = river.QueueConfig{MaxWorkers: 2}
-			periodic = append(periodic, feeds.Periodic(cfg.FeedScanInterval))
+			periodic = append(periodic, feeds.Periodic(cfg.FeedScanInterval),
+				ingest.SweepPeriodic(cfg.SweepInterval, cfg.SweepInterval))
 		}
 	}
 	var mw []rivertype.Middleware

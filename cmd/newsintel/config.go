@@ -68,6 +68,10 @@ type config struct {
 	IngestWorkers int
 	// JobPollInterval is how often an idle job queue looks for work.
 	JobPollInterval time.Duration
+	// SweepInterval is how often serve enqueues again the pending items
+	// that no unfinished job holds (their job was discarded), of those
+	// pending longer than the interval itself.
+	SweepInterval time.Duration
 	// FeedScanInterval is how often serve looks for feeds due a poll;
 	// Feed bounds each poll (timeout, size, per-host spacing).
 	FeedScanInterval time.Duration
@@ -103,6 +107,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.JobPollInterval = p.duration("JOB_POLL_INTERVAL", time.Second)
 	c.FeedScanInterval = p.duration("FEED_SCAN_INTERVAL", 30*time.Second)
+	c.SweepInterval = p.duration("INGEST_SWEEP_INTERVAL", 5*time.Minute)
 	c.Feed = feeds.Options{
 		Timeout:      p.duration("FEED_TIMEOUT", feeds.Defaults.Timeout),
 		MaxBytes:     p.positiveInt("FEED_MAX_BYTES", feeds.Defaults.MaxBytes),

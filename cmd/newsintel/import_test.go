@@ -97,3 +97,46 @@ func TestImportUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestImportCancelCommand stages a file without processing it (--no-wait)
+// and cancels it with `import --cancel`: its pending rows end rejected as
+// cancelled; a second cancel, an unknown id and a file beside --cancel
+// are refused.
+func TestImportCancelCommand(t *testing.T) {
+	url := storetest.URL(t, store.SQLite)
+	env := envOf(map[string]string{"DB_URL": url, "DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn"})
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"import", "testdata/import_small.jsonl", "--no-wait"}, env, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "import 1: ") {
+		t.Fatalf("--no-wait: %q", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"import", "--cancel", "1"}, env, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// 11 rows: 4 invalid (rejected at staging), 7 pending, now cancelled.
+	if !strings.Contains(out.String(), "import 1 (import_small.jsonl) cancelled: 7 pending rows rejected as cancelled") ||
+		summaryCount(t, out.String(), "rejected") != "11" || summaryCount(t, out.String(), "new") != "0" {
+		t.Fatalf("cancel:\n%s", out.String())
+	}
+	raw := storetest.RawOf(t, url)
+	if n := raw.Int(t, `SELECT COUNT(*) FROM ingest_items WHERE import_id = 1 AND reason = 'cancelled'`); n != 7 {
+		t.Errorf("%d items cancelled, want 7", n)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "--cancel", "1"}, "cannot cancel: import 1 was cancelled at"},
+		{[]string{"import", "--cancel", "99"}, "import 99: no such import"},
+		{[]string{"import", "a.jsonl", "--cancel", "1"}, "usage"},
+	} {
+		err := run(ctx, c.args, env, nil, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error containing %q", c.args, err, c.want)
+		}
+	}
+}

@@ -24,7 +24,8 @@ import (
 // importCmd is `newsintel import FILE`: stage a JSONL or CSV file's rows
 // and, unless --no-wait, work the ingest queue in this process until
 // every row is processed, then print what became of them. Run again on
-// the same file after a crash, it resumes where it stopped.
+// the same file after a crash, it resumes where it stopped. `import
+// --cancel ID` cancels an import instead (as POST /imports/:id/cancel).
 func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -35,12 +36,19 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	workers := fs.Int("workers", 0, "ingest jobs run at once in this process (default: $INGEST_WORKERS, at least 1)")
 	noWait := fs.Bool("no-wait", false, "stage the rows and return; running servers process them")
 	bench := fs.Int("bench", 0, "first classify the file's first N rows offline (no database) and report that rate beside the import's")
+	cancelID := fs.Int64("cancel", 0, "cancel import ID instead: reject its pending rows as \"cancelled\" and cancel its queued jobs")
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		file, args = args[0], args[1:]
 	}
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *cancelID != 0 {
+		if file != "" || fs.NArg() > 0 || *cancelID < 0 {
+			return fmt.Errorf("%w: import --cancel takes a positive import ID and no file", errUsage)
+		}
+		return cancelImportCmd(ctx, *cancelID, getenv, stdout, stderr)
 	}
 	if file == "" && fs.NArg() == 1 {
 		file = fs.Arg(0)
@@ -137,6 +145,14 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if resumed {
 		fmt.Fprintf(stdout, "resumed import %d of %s from row %d\n", im.ID, file, im.RowsRead+1)
 	}
+	if errors.Is(err, store.ErrImportCancelled) {
+		st, serr := db.ImportStatus(ctx, im.ID)
+		if serr != nil {
+			return serr
+		}
+		printImportSummary(stdout, st, file, time.Since(start))
+		return fmt.Errorf("import %d was cancelled while reading %s", im.ID, file)
+	}
 	if err != nil {
 		return err
 	}
@@ -150,6 +166,9 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	took := time.Since(start)
 	printImportSummary(stdout, st, file, took)
+	if st.CancelledAt != nil {
+		return fmt.Errorf("import %d was cancelled", st.ID)
+	}
 	if offline > 0 {
 		rate := float64(st.Count(store.ItemNew)) / took.Seconds()
 		classifyMu.Lock()
@@ -260,6 +279,15 @@ func printImportSummary(w io.Writer, st store.ImportStatus, file string, took ti
 	rows := st.Count(store.ItemNew) + st.Count(store.ItemDuplicate) + st.Count(store.ItemRejected)
 	fmt.Fprintf(w, "import %d of %s: %d rows in %s (%.1f rows/s)\n", st.ID, file, rows, took.Round(time.Millisecond),
 		float64(rows)/max(took.Seconds(), 1e-9))
+	if st.CancelledAt != nil {
+		fmt.Fprintf(w, "  cancelled at %s\n", st.CancelledAt.Format(time.RFC3339))
+	}
+	printImportCounts(w, st)
+}
+
+// printImportCounts prints the new, duplicate and rejected lines of a
+// summary.
+func printImportCounts(w io.Writer, st store.ImportStatus) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, state := range []string{store.ItemNew, store.ItemDuplicate, store.ItemRejected} {
 		fmt.Fprintf(tw, "  %s\t%d\t\n", state, st.Count(state))
@@ -341,4 +369,48 @@ func baseName(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// cancelImportCmd is `newsintel import --cancel ID`: cancel an import
+// that is not finished, as POST /imports/:id/cancel does, and print its
+// final counts.
+func cancelImportCmd(ctx context.Context, id int64, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := store.Open(ctx, cfg.DBURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := migrateAtStart(ctx, cfg, db, log); err != nil {
+		return err
+	}
+	// An insert-only client: it cancels jobs, it runs none.
+	client, err := newJobClient(cfg, db, refuseClassify{}, nil, nil, discardLogger(), 0, false, nil)
+	if err != nil {
+		return err
+	}
+	st, err := ingest.CancelImport(ctx, db, client, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("import %d: no such import", id)
+	}
+	var conflict *store.Conflict
+	if errors.As(err, &conflict) {
+		return fmt.Errorf("import %d: cannot cancel: %s", id, conflict.Reason)
+	}
+	if err != nil {
+		return err
+	}
+	cancelled := 0
+	for _, c := range st.Counts {
+		if c.State == store.ItemRejected && c.Reason == store.ReasonCancelled {
+			cancelled = c.Count
+		}
+	}
+	fmt.Fprintf(stdout, "import %d (%s) cancelled: %d pending rows rejected as cancelled; %d rows read\n", id, st.Name, cancelled, st.RowsRead)
+	printImportCounts(stdout, st)
+	return nil
 }

@@ -61,6 +61,9 @@ Commands:
                     source, published_at): dedupe, classify, queue for review,
                     with a progress bar and a summary; resumes after a crash:
                     [--source S] [--taxonomy T] [--columns a,b,c] [--no-wait]
+  import --cancel ID
+                    cancel an unfinished import: its pending rows are
+                    rejected as "cancelled", its queued jobs cancelled
   source ...        RSS and Atom feeds that serve polls: add NAME URL
                     [--interval 15m] [--taxonomy T], list, pause, resume,
                     delete (see: newsintel source)

@@ -165,7 +165,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		Classifier: classifier,
 		Summarizer: summarizer,
 		Finetuner:  finetuneStarter{background},
-		Importer:   &ingest.Service{Store: db, Enqueue: ingest.Enqueue(jobClient)},
+		Importer:   &ingest.Service{Store: db, Enqueue: ingest.Enqueue(jobClient), Jobs: jobClient},
 		ModelPath:  models.Path,
 		ColdStart:  classifier.ColdStart,
 		Metrics:    metrics,
