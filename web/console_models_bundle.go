@@ -51,7 +51,7 @@ func (s *Server) consoleModelBundle(c echo.Context) error {
 // in the binary, so it is written out under tmp first.
 func (s *Server) modelFolder(m store.ModelVersion, tmp string) (string, error) {
 	if m.Source == store.ModelBuiltin {
-		model, err := topic.Default()
+		model, err := topic.Builtin(m.Version)
 		if err != nil {
 			return "", fmt.Errorf("bundle %s: %w", m.Version, err)
 		}

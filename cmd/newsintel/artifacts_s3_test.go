@@ -40,7 +40,7 @@ func TestArtifactsS3(t *testing.T) {
 			url, dataDir := newVersionDB(t, d)
 			outDir := t.TempDir()
 			out, err := runCmd(s3env(map[string]string{"DB_URL": url, "DATA_DIR": dataDir}),
-				"bundle-artifacts", "--label", "s3-1", "--version", "agnews-v2", "--out", outDir, "--push")
+				"bundle-artifacts", "--label", "s3-1", "--version", "agnews-v7", "--out", outDir, "--push")
 			if err != nil {
 				t.Fatalf("bundle --push: %v\n%s", err, out)
 			}
@@ -61,8 +61,8 @@ func TestArtifactsS3(t *testing.T) {
 			if err != nil || !strings.Contains(out, "verified s3://models/newsintel/prod/s3-1.tar.gz") {
 				t.Fatalf("pull: %v\n%s", err, out)
 			}
-			assertSameFolder(t, filepath.Join(dataDir, "topic-models", "agnews-v2"), filepath.Join(dst["DATA_DIR"], "topic-models", "agnews-v2"))
-			v, err := openDB(t, dst["DB_URL"]).ModelVersion(context.Background(), "agnews-v2")
+			assertSameFolder(t, filepath.Join(dataDir, "topic-models", "agnews-v7"), filepath.Join(dst["DATA_DIR"], "topic-models", "agnews-v7"))
+			v, err := openDB(t, dst["DB_URL"]).ModelVersion(context.Background(), "agnews-v7")
 			if err != nil || v.Source != store.ModelPulled || v.Active {
 				t.Fatalf("registered: %+v, %v", v, err)
 			}

@@ -23,7 +23,7 @@ import (
 )
 
 // newVersionDB returns a migrated database (URL) and data directory that
-// hold a second registered version, agnews-v2: the built-in model under
+// hold a second registered version, agnews-v7: the built-in model under
 // another version number, so no training is needed.
 func newVersionDB(t *testing.T, d store.Dialect) (url, dataDir string) {
 	t.Helper()
@@ -33,7 +33,7 @@ func newVersionDB(t *testing.T, d store.Dialect) (url, dataDir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Version = "2"
+	m.Version = "7"
 	path, err := finetune.Models{DataDir: dataDir}.Save(m)
 	if err != nil {
 		t.Fatal(err)
@@ -79,11 +79,11 @@ func TestArtifactsRoundTrip(t *testing.T) {
 			url, dataDir := newVersionDB(t, d)
 			storeDir, outDir := t.TempDir(), t.TempDir()
 			src := map[string]string{"DB_URL": url, "DATA_DIR": dataDir}
-			out, err := runCmd(src, "bundle-artifacts", "--label", "rel-1", "--version", "agnews-v2", "--out", outDir, "--push", storeDir)
+			out, err := runCmd(src, "bundle-artifacts", "--label", "rel-1", "--version", "agnews-v7", "--out", outDir, "--push", storeDir)
 			if err != nil {
 				t.Fatalf("bundle: %v\n%s", err, out)
 			}
-			if !strings.Contains(out, `bundled agnews-v2 (source trained) as "rel-1"`) || !strings.Contains(out, "pushed rel-1.tar.gz to "+storeDir) {
+			if !strings.Contains(out, `bundled agnews-v7 (source trained) as "rel-1"`) || !strings.Contains(out, "pushed rel-1.tar.gz to "+storeDir) {
 				t.Errorf("bundle output:\n%s", out)
 			}
 			local, err := os.ReadFile(filepath.Join(outDir, "rel-1.tar.gz"))
@@ -101,16 +101,16 @@ func TestArtifactsRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("pull: %v\n%s", err, out)
 			}
-			if !strings.Contains(out, "registered agnews-v2 (source pulled, inactive)") {
+			if !strings.Contains(out, "registered agnews-v7 (source pulled, inactive)") {
 				t.Errorf("pull output:\n%s", out)
 			}
-			assertSameFolder(t, filepath.Join(dataDir, "topic-models", "agnews-v2"), filepath.Join(dst["DATA_DIR"], "topic-models", "agnews-v2"))
+			assertSameFolder(t, filepath.Join(dataDir, "topic-models", "agnews-v7"), filepath.Join(dst["DATA_DIR"], "topic-models", "agnews-v7"))
 			db := openDB(t, dst["DB_URL"])
-			v, err := db.ModelVersion(context.Background(), "agnews-v2")
-			if err != nil || v.Source != store.ModelPulled || v.Active || v.Path != filepath.Join("topic-models", "agnews-v2") {
+			v, err := db.ModelVersion(context.Background(), "agnews-v7")
+			if err != nil || v.Source != store.ModelPulled || v.Active || v.Path != filepath.Join("topic-models", "agnews-v7") {
 				t.Fatalf("registered: %+v, %v", v, err)
 			}
-			if active, err := db.ActiveModel(context.Background()); err != nil || active.Version != "agnews-v1" {
+			if active, err := db.ActiveModel(context.Background()); err != nil || active.Version != topic.DefaultVersion {
 				t.Fatalf("active after the pull: %+v, %v", active, err)
 			}
 
@@ -129,7 +129,7 @@ func TestArtifactsRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			if man, err := artifacts.Verify(f); err != nil || man.ModelID != "agnews-v1" || man.Label != "builtin" {
+			if man, err := artifacts.Verify(f); err != nil || man.ModelID != topic.DefaultVersion || man.Label != "builtin" {
 				t.Fatalf("built-in archive: %+v, %v", man, err)
 			}
 		})
@@ -145,7 +145,7 @@ func TestPullRefusals(t *testing.T) {
 			url, dataDir := newVersionDB(t, d)
 			storeDir := t.TempDir()
 			src := map[string]string{"DB_URL": url, "DATA_DIR": dataDir}
-			if out, err := runCmd(src, "bundle-artifacts", "--label", "rel-1", "--version", "agnews-v2", "--out", t.TempDir(), "--push", storeDir); err != nil {
+			if out, err := runCmd(src, "bundle-artifacts", "--label", "rel-1", "--version", "agnews-v7", "--out", t.TempDir(), "--push", storeDir); err != nil {
 				t.Fatalf("bundle: %v\n%s", err, out)
 			}
 			good, err := os.ReadFile(filepath.Join(storeDir, "rel-1.tar.gz"))
@@ -159,8 +159,8 @@ func TestPullRefusals(t *testing.T) {
 				if entries, _ := os.ReadDir(filepath.Join(dst["DATA_DIR"], "topic-models")); len(entries) > 0 {
 					t.Errorf("%s left %v behind", what, entries)
 				}
-				if _, err := db.ModelVersion(context.Background(), "agnews-v2"); !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("%s registered agnews-v2: %v", what, err)
+				if _, err := db.ModelVersion(context.Background(), "agnews-v7"); !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("%s registered agnews-v7: %v", what, err)
 				}
 			}
 
@@ -225,7 +225,7 @@ func TestPullRefusals(t *testing.T) {
 			}
 
 			// The version's folder exists with other content.
-			folder := filepath.Join(dst["DATA_DIR"], "topic-models", "agnews-v2")
+			folder := filepath.Join(dst["DATA_DIR"], "topic-models", "agnews-v7")
 			if err := os.MkdirAll(folder, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -234,7 +234,7 @@ func TestPullRefusals(t *testing.T) {
 			}
 			_, err = runCmd(dst, "pull-artifacts", "--label", "rel-1", "--from", storeDir)
 			if err == nil || !strings.Contains(err.Error(), "exists with different content") {
-				t.Errorf("pull over another agnews-v2 folder: %v", err)
+				t.Errorf("pull over another agnews-v7 folder: %v", err)
 			}
 			if raw, _ := os.ReadFile(filepath.Join(folder, "model.json")); string(raw) != "{}" {
 				t.Errorf("the existing folder was changed")
@@ -243,7 +243,7 @@ func TestPullRefusals(t *testing.T) {
 
 			// The version is registered with other training data.
 			m, _ := topic.Default()
-			m.Version = "2"
+			m.Version = "7"
 			reg, _ := finetune.Registration(m, store.ModelTrained, "elsewhere")
 			reg.DataHash = strings.Repeat("1", 64)
 			if err := db.RegisterModel(context.Background(), reg); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,18 @@ import (
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/store/storetest"
 )
+
+// ftVersion is the version the n-th fine-tune of the built-in model gets
+// on a fresh database: they are numbered on from it ("agnews-v3" after
+// agnews-v2).
+func ftVersion(n int) string {
+	i := strings.LastIndex(topic.DefaultVersion, "-v")
+	v, err := strconv.Atoi(topic.DefaultVersion[i+2:])
+	if i < 0 || err != nil {
+		panic("the built-in model's version is not numbered: " + topic.DefaultVersion)
+	}
+	return topic.DefaultVersion[:i+2] + strconv.Itoa(v+n)
+}
 
 // finetuneBase is the tiny base data set of the fine-tune tests.
 const finetuneBase = "../../inference/finetune/testdata/base.csv"
@@ -51,10 +64,10 @@ func TestFinetuneCLI(t *testing.T) {
 			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 				t.Fatalf("report: %v\n%s", err, stdout.String())
 			}
-			if rep.NewVersion != "agnews-v2" || !rep.Promoted || rep.Counts.Human != 5 || rep.Counts.HumanTrain != 3 {
+			if rep.NewVersion != ftVersion(1) || !rep.Promoted || rep.Counts.Human != 5 || rep.Counts.HumanTrain != 3 {
 				t.Fatalf("report: %+v", rep)
 			}
-			if _, err := topic.Load(filepath.Join(env["DATA_DIR"], finetune.ModelsDir, "agnews-v2")); err != nil {
+			if _, err := topic.Load(filepath.Join(env["DATA_DIR"], finetune.ModelsDir, ftVersion(1))); err != nil {
 				t.Fatalf("version folder: %v", err)
 			}
 			runRec, err := db.TrainingRun(context.Background(), rep.RunID)
@@ -119,7 +132,7 @@ func TestFinetuneAPI(t *testing.T) {
 			}
 
 			// Another process is fine-tuning: 409 naming its run.
-			other, err := db.StartTrainingRun(ctx, store.NewTrainingRun{TriggeredBy: store.TriggerCLI, BaseVersion: "agnews-v1"}, time.Minute)
+			other, err := db.StartTrainingRun(ctx, store.NewTrainingRun{TriggeredBy: store.TriggerCLI, BaseVersion: topic.DefaultVersion}, time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,13 +169,13 @@ func TestFinetuneAPI(t *testing.T) {
 				decode(t, body, &runJSON)
 				return runJSON.Status != store.RunRunning
 			})
-			if runJSON.Status != store.RunSucceeded || runJSON.TriggeredBy != store.TriggerAPI || runJSON.NewVersion != "agnews-v2" {
+			if runJSON.Status != store.RunSucceeded || runJSON.TriggeredBy != store.TriggerAPI || runJSON.NewVersion != ftVersion(1) {
 				t.Fatalf("API run: %+v", runJSON)
 			}
 			// The server follows its own promotion.
-			waitFor(t, "the server to serve agnews-v2", func() bool {
+			waitFor(t, "the server to serve "+ftVersion(1), func() bool {
 				_, body := get(t, s.URL+"/ready", nil)
-				return strings.Contains(string(body), `"model_version":"agnews-v2"`)
+				return strings.Contains(string(body), `"model_version":"`+ftVersion(1)+`"`)
 			})
 
 			// Three new labels start a run by themselves.
@@ -174,7 +187,7 @@ func TestFinetuneAPI(t *testing.T) {
 				runs, err = db.TrainingRuns(ctx, 1)
 				return err == nil && len(runs) == 1 && runs[0].TriggeredBy == store.TriggerAuto && runs[0].Status != store.RunRunning
 			})
-			if runs[0].Status != store.RunSucceeded || runs[0].NewVersion != "agnews-v3" {
+			if runs[0].Status != store.RunSucceeded || runs[0].NewVersion != ftVersion(2) {
 				t.Fatalf("automatic run: %+v", runs[0])
 			}
 		})
@@ -202,7 +215,7 @@ func TestFinetuneReplicasFollow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m.Version = "2"
+			m.Version = "7"
 			models := finetune.Models{DataDir: dataDir}
 			path, err := models.Save(m)
 			if err != nil {
@@ -224,7 +237,7 @@ func TestFinetuneReplicasFollow(t *testing.T) {
 				return e
 			}
 			a, b := startServer(t, env()), startServer(t, env())
-			pinned := startServer(t, env("CLASSIFIER_VERSION", "agnews-v2"))
+			pinned := startServer(t, env("CLASSIFIER_VERSION", "agnews-v7"))
 			auth := http.Header{"X-Api-Key": {"ci-secret-0123456789abcdef"}}
 			servedBy := func(s *server) string {
 				var r struct {
@@ -234,21 +247,21 @@ func TestFinetuneReplicasFollow(t *testing.T) {
 				decode(t, body, &r)
 				return r.ModelVersion
 			}
-			if got := servedBy(b); got != "agnews-v1" {
+			if got := servedBy(b); got != topic.DefaultVersion {
 				t.Fatalf("before the promotion b serves %q", got)
 			}
-			if got := servedBy(pinned); got != "agnews-v2" {
-				t.Fatalf("CLASSIFIER_VERSION=agnews-v2 serves %q", got)
+			if got := servedBy(pinned); got != "agnews-v7" {
+				t.Fatalf("CLASSIFIER_VERSION=agnews-v7 serves %q", got)
 			}
 
-			res, body := post(t, a.URL+"/models/agnews-v2/promote", "", auth)
+			res, body := post(t, a.URL+"/models/agnews-v7/promote", "", auth)
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("promote through a: %d %s", res.StatusCode, body)
 			}
-			waitFor(t, "b to serve agnews-v2", func() bool { return servedBy(b) == "agnews-v2" })
+			waitFor(t, "b to serve agnews-v7", func() bool { return servedBy(b) == "agnews-v7" })
 			waitReady(t, b.URL)
 			res, body = post(t, b.URL+"/classify_news", `{"title":"Cup final","text":"The home side won the match."}`, auth)
-			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"model_version":"agnews-v2"`) {
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"model_version":"agnews-v7"`) {
 				t.Fatalf("classify on b: %d %s", res.StatusCode, body)
 			}
 			if !strings.Contains(b.Logs.String(), "topic model changed") {
@@ -256,22 +269,22 @@ func TestFinetuneReplicasFollow(t *testing.T) {
 			}
 
 			res, body = post(t, b.URL+"/models/rollback", "", auth)
-			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"version":"agnews-v1"`) {
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"version":"`+topic.DefaultVersion+`"`) {
 				t.Fatalf("rollback through b: %d %s", res.StatusCode, body)
 			}
-			waitFor(t, "a to serve agnews-v1 again", func() bool { return servedBy(a) == "agnews-v1" })
+			waitFor(t, "a to serve "+topic.DefaultVersion+" again", func() bool { return servedBy(a) == topic.DefaultVersion })
 
 			// A version whose artifact is missing is logged, not served.
 			if err := os.RemoveAll(models.Path(path)); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.ActivateModel(context.Background(), "agnews-v2", store.ActionPromote, "test", ""); err != nil {
+			if _, err := db.ActivateModel(context.Background(), "agnews-v7", store.ActionPromote, "test", ""); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, "a to report the missing artifact", func() bool {
 				return strings.Contains(a.Logs.String(), "cannot load the new active version")
 			})
-			if got := servedBy(a); got != "agnews-v1" {
+			if got := servedBy(a); got != topic.DefaultVersion {
 				t.Fatalf("with the artifact gone a serves %q", got)
 			}
 		})

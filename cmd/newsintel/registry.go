@@ -34,6 +34,20 @@ func ensureBuiltin(ctx context.Context, db *store.DB, log *slog.Logger) error {
 	if created {
 		log.Info("registered the built-in topic model", slog.String("version", v.Version))
 	}
+	// A registry that fine-tuned agnews-v1 may hold an agnews-v2 of its
+	// own, made before agnews-v2 was built in: that one stays, and the
+	// built-in model is not registered there.
+	reg, err := db.ModelVersion(ctx, v.Version)
+	if err != nil {
+		return err
+	}
+	if reg.Source != store.ModelBuiltin {
+		log.Warn("the built-in topic model's version is taken in this registry by another model, which stays; the built-in one is not registered",
+			slog.String("version", v.Version), slog.String("source", reg.Source))
+	} else if active, err := db.ActiveModel(ctx); err == nil && active.Version != v.Version && active.Source == store.ModelBuiltin {
+		log.Info("an older built-in topic model is active; promote the new one to serve it",
+			slog.String("active", active.Version), slog.String("builtin", v.Version))
+	}
 	return nil
 }
 

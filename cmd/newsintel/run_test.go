@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsintel/newsintel/inference/topic"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/store/storetest"
 )
@@ -225,7 +226,7 @@ func TestServe(t *testing.T) {
 				t.Fatalf("/classify_news: %d %s", res.StatusCode, body)
 			}
 			if cls.Results[0].Topic != "Sports" || cls.Results[1].Topic != "Business" || cls.Results[0].ArticleID == 0 ||
-				cls.Results[0].ModelVersion != "agnews-v1" {
+				cls.Results[0].ModelVersion != topic.DefaultVersion {
 				t.Fatalf("/classify_news topics: %s", body)
 			}
 
@@ -405,7 +406,7 @@ func TestServeRefusesUnknownClassifierVersion(t *testing.T) {
 	env := map[string]string{"DATA_DIR": t.TempDir(), "LISTEN_ADDR": "127.0.0.1:0", "CLASSIFIER_VERSION": "agnews-v9",
 		"MODEL_DIR": sharedModelDir()}
 	err := run(context.Background(), []string{"serve"}, envOf(env), nil, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "CLASSIFIER_VERSION") || !strings.Contains(err.Error(), "agnews-v1") {
+	if err == nil || !strings.Contains(err.Error(), "CLASSIFIER_VERSION") || !strings.Contains(err.Error(), topic.DefaultVersion) {
 		t.Fatalf("err = %v, want the unknown version refused, naming the available one", err)
 	}
 }

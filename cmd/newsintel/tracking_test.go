@@ -46,10 +46,10 @@ func TestFinetuneMLflow(t *testing.T) {
 			decode(t, stdout.Bytes(), &rep)
 
 			r := fake.onlyRun(t)
-			if id, _ := fake.experiment("newsintel-test"); id != r.Experiment || r.Name != "agnews-v2" || r.Status != "FINISHED" {
+			if id, _ := fake.experiment("newsintel-test"); id != r.Experiment || r.Name != ftVersion(1) || r.Status != "FINISHED" {
 				t.Fatalf("run %+v, experiment newsintel-test %q", r, id)
 			}
-			for k, want := range map[string]string{"base_version": "agnews-v1", "new_version": "agnews-v2", "tolerance": "0.01",
+			for k, want := range map[string]string{"base_version": topic.DefaultVersion, "new_version": ftVersion(1), "tolerance": "0.01",
 				"seed": "1", "data.human": "5", "data.human_review": "3", "data.human_feedback": "2", "data.human_train": "3",
 				"data.human_eval": "2", "data.base_train": fmt.Sprint(rep.Counts.BaseTrain)} {
 				if r.Params[k] != want {
@@ -62,7 +62,7 @@ func TestFinetuneMLflow(t *testing.T) {
 			if r.Params["chosen_variant"] == "" || r.Params["variant.0"] != meta.Variants[0].Name {
 				t.Errorf("variant params %v, model variants %v", r.Params, meta.Variants)
 			}
-			for k, want := range map[string]string{"decision": rep.Decision, "promoted": "true", "new_version": "agnews-v2",
+			for k, want := range map[string]string{"decision": rep.Decision, "promoted": "true", "new_version": ftVersion(1),
 				"training_data_sha256": meta.Training.DataHash, "mlflow.source.git.commit": readBuild().Revision} {
 				if r.Tags[k] != want {
 					t.Errorf("tag %s = %q, want %q", k, r.Tags[k], want)
@@ -87,8 +87,8 @@ func TestFinetuneMLflow(t *testing.T) {
 			}
 
 			// The archive is the one bundle-artifacts makes of the version.
-			man, err := artifacts.Verify(bytes.NewReader(fake.artifact(r, "model/agnews-v2.tar.gz")))
-			if err != nil || man.ModelID != "agnews-v2" || man.DataHash != meta.Training.DataHash {
+			man, err := artifacts.Verify(bytes.NewReader(fake.artifact(r, "model/"+ftVersion(1)+".tar.gz")))
+			if err != nil || man.ModelID != ftVersion(1) || man.DataHash != meta.Training.DataHash {
 				t.Fatalf("uploaded archive: %+v, %v", man, err)
 			}
 			if !strings.Contains(stderr.String(), "mlflow: run started") {
@@ -111,7 +111,7 @@ func TestFinetuneMLflowFailedRun(t *testing.T) {
 	}
 	r := fake.onlyRun(t)
 	if r.Status != "FAILED" || !strings.Contains(r.Tags["error"], "missing.csv") || r.Tags["outcome"] != "failed" ||
-		r.Params["base_version"] != "agnews-v1" || r.Name != "finetune-run-1" {
+		r.Params["base_version"] != topic.DefaultVersion || r.Name != "finetune-run-1" {
 		t.Fatalf("failed run: %+v", r)
 	}
 	if _, ok := fake.experiment(defaultMLflowExperiment); !ok {
@@ -160,7 +160,7 @@ func TestFinetuneMLflowDown(t *testing.T) {
 				runs, err = db.TrainingRuns(context.Background(), 1)
 				return err == nil && len(runs) == 1 && runs[0].Status != store.RunRunning
 			})
-			if runs[0].Status != store.RunSucceeded || runs[0].NewVersion != "agnews-v2" {
+			if runs[0].Status != store.RunSucceeded || runs[0].NewVersion != ftVersion(1) {
 				t.Fatalf("run with MLflow down: %+v", runs[0])
 			}
 			waitFor(t, "the error to be counted", func() bool {

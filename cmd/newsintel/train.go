@@ -21,7 +21,9 @@ import (
 // writes its artifact folder. With --agnews it is the recipe of the
 // built-in model:
 //
-//	newsintel train --agnews ../shared/data/ag_news --split random --out inference/topic/models/agnews-v1 --seed 1
+//	newsintel train --agnews ../shared/data/ag_news --out inference/topic/models/agnews-v2 --version 2 --seed 1 --variants lr,hash,lr+hash --l2 1e-5 --hash-l2 1e-6
+//
+// and with --split random that of the older agnews-v1.
 //
 // --split honest (the default) measures a recipe as new articles would:
 // see topic.Options.NearDupJaccard and TestFraction.

@@ -139,7 +139,7 @@ func TestServiceDefaultModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ModelVersion != "agnews-v1" || len(res.Predictions[0].Scores) != 4 {
+	if res.ModelVersion != topic.DefaultVersion || len(res.Predictions[0].Scores) != 4 {
 		t.Fatalf("result %+v", res)
 	}
 }

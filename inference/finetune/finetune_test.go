@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -107,7 +108,9 @@ func TestFinetuneGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.NewVersion != "agnews-v2" || !a.Promoted || a.BaseVersion != "agnews-v1" {
+	// Fine-tunes of the built-in model are numbered on from it.
+	first := "agnews-v" + strconv.Itoa(mustAtoi(t, strings.TrimPrefix(topic.DefaultVersion, "agnews-v"))+1)
+	if a.NewVersion != first || !a.Promoted || a.BaseVersion != topic.DefaultVersion {
 		t.Fatalf("run A: %+v", a)
 	}
 	c := a.Counts
@@ -125,12 +128,12 @@ func TestFinetuneGate(t *testing.T) {
 	if !strings.Contains(string(runA.Metrics), `"candidate"`) || !strings.Contains(string(runA.DataCounts), `"human_by_source"`) {
 		t.Fatalf("run A metrics %s counts %s", runA.Metrics, runA.DataCounts)
 	}
-	v2, err := db.ModelVersion(ctx, "agnews-v2")
-	if err != nil || !v2.Active || v2.Source != store.ModelFinetune || v2.ParentVersion != "agnews-v1" || v2.TrainingRunID != a.RunID {
-		t.Fatalf("agnews-v2: %+v, %v", v2, err)
+	v2, err := db.ModelVersion(ctx, first)
+	if err != nil || !v2.Active || v2.Source != store.ModelFinetune || v2.ParentVersion != topic.DefaultVersion || v2.TrainingRunID != a.RunID {
+		t.Fatalf("%s: %+v, %v", first, v2, err)
 	}
-	if m, err := (Models{DataDir: dataDir}).Load(v2); err != nil || m.ID() != "agnews-v2" {
-		t.Fatalf("load agnews-v2: %v", err)
+	if m, err := (Models{DataDir: dataDir}).Load(v2); err != nil || m.ID() != first {
+		t.Fatalf("load %s: %v", first, err)
 	}
 
 	// B: the same data trains the same model, which the gate accepts.
@@ -190,4 +193,13 @@ func TestFinetuneGate(t *testing.T) {
 	if err != nil || hist[0].Version != forced.NewVersion || hist[0].Actor != "ops@x" {
 		t.Fatalf("activation of the forced run: %+v, %v", hist, err)
 	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

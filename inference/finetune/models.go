@@ -23,8 +23,9 @@ type Models struct {
 	DataDir string
 }
 
-// Load reads the artifact of a registered version: the embedded default
-// for the built-in source, else its folder. The artifact must name itself
+// Load reads the artifact of a registered version: the embedded model of
+// that ID for the built-in source (an older built-in model stays
+// loadable), else its folder. The artifact must name itself
 // as the version does, since predictions are stored under the model's ID.
 func (ms Models) Load(v store.ModelVersion) (*topic.Model, error) {
 	var (
@@ -32,7 +33,7 @@ func (ms Models) Load(v store.ModelVersion) (*topic.Model, error) {
 		err error
 	)
 	if v.Source == store.ModelBuiltin {
-		m, err = topic.Default()
+		m, err = topic.Builtin(v.Version)
 	} else {
 		if v.Path == "" {
 			return nil, fmt.Errorf("finetune: model %s has no artifact path", v.Version)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newsintel/newsintel/inference/topic"
 	"github.com/newsintel/newsintel/store"
 	"github.com/newsintel/newsintel/store/storetest"
 )
@@ -52,7 +53,7 @@ func TestTrackerToldOfFailures(t *testing.T) {
 			switch tr := tracker.(type) {
 			case *recordingTracker:
 				if len(tr.failed) != 1 || len(tr.finished) != 0 || tr.failed[0].RunID == 0 ||
-					tr.failed[0].BaseVersion != "agnews-v1" || tr.failed[0].Seed != 7 || tr.errs[0].Error() != runErr.Error() {
+					tr.failed[0].BaseVersion != topic.DefaultVersion || tr.failed[0].Seed != 7 || tr.errs[0].Error() != runErr.Error() {
 					t.Fatalf("tracker heard %+v / %+v, %v", tr.failed, tr.finished, tr.errs)
 				}
 			case *plainTracker:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/newsintel/newsintel/inference"
@@ -145,5 +146,26 @@ func TestDefaultModelOnSharedDev(t *testing.T) {
 	// 220-example sample.
 	if met.Accuracy < m.Metrics.Accuracy-0.06 {
 		t.Errorf("accuracy %.4f on a dev sample; the artifact records %.4f\n%s", met.Accuracy, m.Metrics.Accuracy, met.Table())
+	}
+}
+
+// TestBuiltin loads every embedded model by its ID; the default is the
+// newest, and an unknown ID is refused.
+func TestBuiltin(t *testing.T) {
+	for _, v := range BuiltinVersions {
+		m, err := Builtin(v)
+		if err != nil || m.ID() != v {
+			t.Fatalf("Builtin(%q): %v, %v", v, m, err)
+		}
+	}
+	if BuiltinVersions[len(BuiltinVersions)-1] != DefaultVersion {
+		t.Errorf("the default %s is not the newest built-in model (%v)", DefaultVersion, BuiltinVersions)
+	}
+	m, err := Default()
+	if err != nil || m.ID() != DefaultVersion {
+		t.Fatalf("Default: %v, %v", m, err)
+	}
+	if _, err := Builtin("agnews-v9"); err == nil || !strings.Contains(err.Error(), DefaultVersion) {
+		t.Errorf("Builtin of an unknown version: %v", err)
 	}
 }

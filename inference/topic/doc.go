@@ -31,7 +31,8 @@
 // provenance: command, seed, options, data hashes, dev metrics of every
 // variant) and weights.bin (the tensors listed in model.json, little-endian
 // float32 or float16, checked by SHA-256). Load and LoadFS read it back;
-// Default returns the embedded AG News model (models/agnews-v1).
+// Default returns the embedded AG News model (models/agnews-v2, trained
+// on the honest split); Builtin also reads the older agnews-v1.
 //
 // # Serving
 //

@@ -28,7 +28,7 @@ type Hashing struct {
 }
 
 // describe names the features for the model card: "words+bigrams (idf
-// true)" for the built-in agnews-v1.
+// true)" for the built-in agnews-v1 and agnews-v2.
 func (h Hashing) describe() string {
 	f := "words"
 	if h.Bigrams {
