@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -118,7 +119,7 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintf(stderr, "%d labeled examples\n", len(exs))
 
-	emb, done, err := trainingEmbedder(ctx, cfg, *cacheDir, stderr)
+	emb, done, err := reproducibleEmbedder(ctx, cfg, *cacheDir, stderr)
 	if err != nil {
 		return err
 	}
@@ -223,6 +224,17 @@ func eval(ctx context.Context, args []string, getenv func(string) string, stdout
 // trainingEmbedder opens the encoder, with an on-disk embedding cache
 // unless cacheDir is "off", for commands that embed whole data sets.
 func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr io.Writer) (embcache.Embedder, func(), error) {
+	return openEmbedder(ctx, cfg, cacheDir, false, stderr)
+}
+
+// reproducibleEmbedder is trainingEmbedder embedding one text per encoder
+// call (embcache.PerText), so that every embedding, and so a model trained
+// with a seed, is the same whatever the embedding cache held before: `train`.
+func reproducibleEmbedder(ctx context.Context, cfg config, cacheDir string, stderr io.Writer) (embcache.Embedder, func(), error) {
+	return openEmbedder(ctx, cfg, cacheDir, true, stderr)
+}
+
+func openEmbedder(ctx context.Context, cfg config, cacheDir string, perText bool, stderr io.Writer) (embcache.Embedder, func(), error) {
 	dir, err := inference.EnsureModel(ctx, inference.FetchOptions{Dir: cfg.ModelDir, Progress: stderr})
 	if err != nil {
 		return nil, nil, err
@@ -232,17 +244,29 @@ func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr i
 		return nil, nil, err
 	}
 	if cacheDir == "off" {
+		if perText {
+			return embcache.PerText{Inner: enc, Workers: runtime.GOMAXPROCS(0)}, func() { enc.Close() }, nil
+		}
 		return enc, func() { enc.Close() }, nil
 	}
 	if cacheDir == "" {
 		cacheDir = filepath.Join(cfg.DataDir, "cache", "embeddings")
 	}
-	c, err := embcache.Open(enc, inference.ModelID, cacheDir)
+	c, err := openCache(enc, inference.ModelID, cacheDir, perText)
 	if err != nil {
 		enc.Close()
 		return nil, nil, err
 	}
 	return c, func() { c.Close(); enc.Close() }, nil
+}
+
+// openCache opens the embedding cache of encoder modelID in dir; with
+// perText, one of embeddings made a text at a time, under its own key.
+func openCache(enc embcache.Embedder, modelID, dir string, perText bool) (*embcache.Cache, error) {
+	if perText {
+		return embcache.Open(embcache.PerText{Inner: enc, Workers: runtime.GOMAXPROCS(0)}, embcache.PerTextID(modelID), dir)
+	}
+	return embcache.Open(enc, modelID, dir)
 }
 
 // floatList parses a comma-separated list of positive numbers; empty
