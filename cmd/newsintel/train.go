@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -40,6 +41,7 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	name := fs.String("name", "", "model name (default: agnews, or the data file's name)")
 	version := fs.String("version", "1", "model version")
 	variants := fs.String("variants", "", "comma-separated variants to try: lr, hash, joint, mlp (default: all)")
+	headMargin := fs.Float64("head-margin", 0.005, "dev accuracy a variant with more heads must gain to be kept over one with fewer (0: keep the best dev figure)")
 	hashBits := fs.Int("hash-bits", 0, "log2 of the hashed word and bigram buckets (default 18)")
 	l2 := fs.String("l2", "", "comma-separated L2 grid of the embedding heads (default 1e-5,1e-4,1e-3)")
 	hashL2 := fs.String("hash-l2", "", "comma-separated L2 grid of the hashed-word heads (default 1e-6,3e-6,1e-5)")
@@ -69,6 +71,9 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 		EncoderID: inference.ModelID, Command: "GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./cmd/newsintel train " + strings.Join(args, " ")}
 	if *variants != "" {
 		opts.Variants = strings.Split(*variants, ",")
+	}
+	if opts.MinGain, err = minGain(*headMargin); err != nil {
+		return err
 	}
 	if opts.L2, err = floatList("--l2", *l2); err != nil {
 		return err
@@ -267,6 +272,18 @@ func openCache(enc embcache.Embedder, modelID, dir string, perText bool) (*embca
 		return embcache.Open(embcache.PerText{Inner: enc, Workers: runtime.GOMAXPROCS(0)}, embcache.PerTextID(modelID), dir)
 	}
 	return embcache.Open(enc, modelID, dir)
+}
+
+// minGain turns --head-margin into topic.Options.MinGain, where 0 means
+// the default and a negative value none.
+func minGain(margin float64) (float64, error) {
+	switch {
+	case margin < 0 || math.IsNaN(margin) || margin >= 1:
+		return 0, fmt.Errorf("%w: --head-margin %g: want a dev accuracy difference from 0 to 1", errUsage, margin)
+	case margin == 0:
+		return -1, nil
+	}
+	return margin, nil
 }
 
 // floatList parses a comma-separated list of positive numbers; empty
