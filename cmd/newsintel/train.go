@@ -23,7 +23,7 @@ import (
 // writes its artifact folder. With --agnews it is the recipe of the
 // built-in model:
 //
-//	newsintel train --agnews ../shared/data/ag_news --out inference/topic/models/agnews-v2 --version 2 --seed 1 --variants lr,hash,lr+hash --l2 1e-5 --hash-l2 1e-6
+//	newsintel train --agnews ../shared/data/ag_news --out inference/topic/models/agnews-v2 --version 2 --seed 1 --variants lr,hash,mlp,lr+hash,mlp+hash,mlp+lr+hash --l2 1e-5 --hash-l2 1e-6 --head-margin 0
 //
 // and with --split random that of the older agnews-v1.
 //
