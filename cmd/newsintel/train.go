@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +23,7 @@ import (
 // writes its artifact folder. With --agnews it is the recipe of the
 // built-in model:
 //
-//	newsintel train --agnews ../shared/data/ag_news --out inference/topic/models/agnews-v2 --version 2 --seed 1 --variants lr,hash,lr+hash --l2 1e-5 --hash-l2 1e-6
+//	newsintel train --agnews ../shared/data/ag_news --out inference/topic/models/agnews-v2 --version 2 --seed 1 --variants lr,hash,mlp,lr+hash,mlp+hash,mlp+lr+hash --l2 1e-5 --hash-l2 1e-6 --head-margin 0
 //
 // and with --split random that of the older agnews-v1.
 //
@@ -39,6 +41,7 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	name := fs.String("name", "", "model name (default: agnews, or the data file's name)")
 	version := fs.String("version", "1", "model version")
 	variants := fs.String("variants", "", "comma-separated variants to try: lr, hash, joint, mlp (default: all)")
+	headMargin := fs.Float64("head-margin", 0.005, "dev accuracy a variant with more heads must gain to be kept over one with fewer (0: keep the best dev figure)")
 	hashBits := fs.Int("hash-bits", 0, "log2 of the hashed word and bigram buckets (default 18)")
 	l2 := fs.String("l2", "", "comma-separated L2 grid of the embedding heads (default 1e-5,1e-4,1e-3)")
 	hashL2 := fs.String("hash-l2", "", "comma-separated L2 grid of the hashed-word heads (default 1e-6,3e-6,1e-5)")
@@ -68,6 +71,9 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 		EncoderID: inference.ModelID, Command: "GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./cmd/newsintel train " + strings.Join(args, " ")}
 	if *variants != "" {
 		opts.Variants = strings.Split(*variants, ",")
+	}
+	if opts.MinGain, err = minGain(*headMargin); err != nil {
+		return err
 	}
 	if opts.L2, err = floatList("--l2", *l2); err != nil {
 		return err
@@ -118,7 +124,7 @@ func train(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintf(stderr, "%d labeled examples\n", len(exs))
 
-	emb, done, err := trainingEmbedder(ctx, cfg, *cacheDir, stderr)
+	emb, done, err := reproducibleEmbedder(ctx, cfg, *cacheDir, stderr)
 	if err != nil {
 		return err
 	}
@@ -223,6 +229,17 @@ func eval(ctx context.Context, args []string, getenv func(string) string, stdout
 // trainingEmbedder opens the encoder, with an on-disk embedding cache
 // unless cacheDir is "off", for commands that embed whole data sets.
 func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr io.Writer) (embcache.Embedder, func(), error) {
+	return openEmbedder(ctx, cfg, cacheDir, false, stderr)
+}
+
+// reproducibleEmbedder is trainingEmbedder embedding one text per encoder
+// call (embcache.PerText), so that every embedding, and so a model trained
+// with a seed, is the same whatever the embedding cache held before: `train`.
+func reproducibleEmbedder(ctx context.Context, cfg config, cacheDir string, stderr io.Writer) (embcache.Embedder, func(), error) {
+	return openEmbedder(ctx, cfg, cacheDir, true, stderr)
+}
+
+func openEmbedder(ctx context.Context, cfg config, cacheDir string, perText bool, stderr io.Writer) (embcache.Embedder, func(), error) {
 	dir, err := inference.EnsureModel(ctx, inference.FetchOptions{Dir: cfg.ModelDir, Progress: stderr})
 	if err != nil {
 		return nil, nil, err
@@ -232,17 +249,41 @@ func trainingEmbedder(ctx context.Context, cfg config, cacheDir string, stderr i
 		return nil, nil, err
 	}
 	if cacheDir == "off" {
+		if perText {
+			return embcache.PerText{Inner: enc, Workers: runtime.GOMAXPROCS(0)}, func() { enc.Close() }, nil
+		}
 		return enc, func() { enc.Close() }, nil
 	}
 	if cacheDir == "" {
 		cacheDir = filepath.Join(cfg.DataDir, "cache", "embeddings")
 	}
-	c, err := embcache.Open(enc, inference.ModelID, cacheDir)
+	c, err := openCache(enc, inference.ModelID, cacheDir, perText)
 	if err != nil {
 		enc.Close()
 		return nil, nil, err
 	}
 	return c, func() { c.Close(); enc.Close() }, nil
+}
+
+// openCache opens the embedding cache of encoder modelID in dir; with
+// perText, one of embeddings made a text at a time, under its own key.
+func openCache(enc embcache.Embedder, modelID, dir string, perText bool) (*embcache.Cache, error) {
+	if perText {
+		return embcache.Open(embcache.PerText{Inner: enc, Workers: runtime.GOMAXPROCS(0)}, embcache.PerTextID(modelID), dir)
+	}
+	return embcache.Open(enc, modelID, dir)
+}
+
+// minGain turns --head-margin into topic.Options.MinGain, where 0 means
+// the default and a negative value none.
+func minGain(margin float64) (float64, error) {
+	switch {
+	case margin < 0 || math.IsNaN(margin) || margin >= 1:
+		return 0, fmt.Errorf("%w: --head-margin %g: want a dev accuracy difference from 0 to 1", errUsage, margin)
+	case margin == 0:
+		return -1, nil
+	}
+	return margin, nil
 }
 
 // floatList parses a comma-separated list of positive numbers; empty

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,6 +157,18 @@ func TestTrainAGNewsHonestSplit(t *testing.T) {
 		args := append([]string{"train", "--agnews", dir, "--out", out}, bad...)
 		if err := run(context.Background(), args, envOf(env), nil, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%v: %v, want a usage error", bad, err)
+		}
+	}
+}
+
+func TestMinGain(t *testing.T) {
+	for _, tt := range []struct {
+		margin, want float64
+		ok           bool
+	}{{0.005, 0.005, true}, {0, -1, true}, {0.02, 0.02, true}, {-0.01, 0, false}, {1, 0, false}, {math.NaN(), 0, false}} {
+		got, err := minGain(tt.margin)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("minGain(%g) = %g, %v; want %g (ok %v)", tt.margin, got, err, tt.want, tt.ok)
 		}
 	}
 }

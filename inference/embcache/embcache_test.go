@@ -128,3 +128,40 @@ func TestOpenRejectsOtherFiles(t *testing.T) {
 		t.Error("opened a file that is not a cache")
 	}
 }
+
+// callSizes records the size of every call.
+type callSizes struct {
+	fakeEmbedder
+	sizes []int
+}
+
+func (c *callSizes) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	c.mu.Lock()
+	c.sizes = append(c.sizes, len(texts))
+	c.mu.Unlock()
+	return c.fakeEmbedder.Embed(ctx, texts)
+}
+
+func TestPerText(t *testing.T) {
+	inner := &callSizes{fakeEmbedder: fakeEmbedder{dim: 4}}
+	texts := []string{"one", "two", "three", "four", "five"}
+	got, err := PerText{Inner: inner, Workers: 2}.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range texts {
+		if !slices.Equal(got[i], inner.vector(text)) {
+			t.Errorf("embedding %d is not that of %q", i, text)
+		}
+	}
+	if !slices.Equal(inner.sizes, []int{1, 1, 1, 1, 1}) {
+		t.Errorf("call sizes %v, want one text per call", inner.sizes)
+	}
+	inner.fail = errFake
+	if _, err := (PerText{Inner: inner, Workers: 2}).Embed(context.Background(), texts); !errors.Is(err, errFake) {
+		t.Errorf("err = %v, want the inner embedder's", err)
+	}
+	if PerTextID("enc/v1") == "enc/v1" {
+		t.Error("per-text embeddings share the batched ones' cache key")
+	}
+}

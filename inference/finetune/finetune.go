@@ -74,7 +74,8 @@ type Config struct {
 	// as many.
 	HoldoutFraction float64
 	MinHoldout      int
-	// Variants to train: lr+hash, the built-in model's.
+	// Variants to train: lr+hash when empty (the agnews-v1 recipe; the
+	// built-in agnews-v2 adds an mlp head to it).
 	Variants []string
 	// StaleAfter is how old a running run's heartbeat may be before it
 	// counts as abandoned: 2m. Heartbeats go every StaleAfter/4.

@@ -27,7 +27,7 @@ var builtinFS embed.FS
 
 // Default decodes the built-in model, trained on the AG News subsets, with
 // the four topics World, Sports, Business and Sci/Tech. Each call decodes
-// it anew (2.6 MB); the model is read-only and safe for concurrent use, so
+// it anew (2.9 MB); the model is read-only and safe for concurrent use, so
 // callers keep the one they get.
 func Default() (*Model, error) { return Builtin(DefaultVersion) }
 
