@@ -56,14 +56,11 @@ func bundleArtifactsCmd(ctx context.Context, args []string, getenv func(string) 
 			return err
 		}
 	}
-	db, err := store.Open(ctx, cfg.DBURL)
+	db, err := openMigrated(ctx, cfg, discardLogger())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrateAtStart(ctx, cfg, db, discardLogger()); err != nil {
-		return err
-	}
 	if err := ensureBuiltin(ctx, db, discardLogger()); err != nil {
 		return err
 	}

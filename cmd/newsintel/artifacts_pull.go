@@ -67,14 +67,11 @@ func pullArtifactsCmd(ctx context.Context, args []string, getenv func(string) st
 	}
 	fmt.Fprintf(stdout, "verified %s: %s (label %q, %d files, encoder %s)\n", source, version, man.Label, len(man.Files), man.EncoderID)
 
-	db, err := store.Open(ctx, cfg.DBURL)
+	db, err := openMigrated(ctx, cfg, discardLogger())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrateAtStart(ctx, cfg, db, discardLogger()); err != nil {
-		return err
-	}
 	if err := ensureBuiltin(ctx, db, discardLogger()); err != nil {
 		return err
 	}

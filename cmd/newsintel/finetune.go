@@ -44,14 +44,11 @@ func finetuneCmd(ctx context.Context, args []string, getenv func(string) string,
 	if *tolerance != -1 {
 		cfg.FinetuneTolerance = *tolerance
 	}
-	db, err := store.Open(ctx, cfg.DBURL)
+	db, err := openMigrated(ctx, cfg, discardLogger())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrateAtStart(ctx, cfg, db, discardLogger()); err != nil {
-		return err
-	}
 	if err := ensureBuiltin(ctx, db, discardLogger()); err != nil {
 		return err
 	}

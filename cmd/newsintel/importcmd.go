@@ -80,14 +80,11 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DBURL)
+	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrateAtStart(ctx, cfg, db, log); err != nil {
-		return err
-	}
 
 	n := max(cfg.IngestWorkers, 1)
 	if *workers > 0 {
@@ -380,14 +377,11 @@ func cancelImportCmd(ctx context.Context, id int64, getenv func(string) string, 
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	db, err := store.Open(ctx, cfg.DBURL)
+	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrateAtStart(ctx, cfg, db, log); err != nil {
-		return err
-	}
 	// An insert-only client: it cancels jobs, it runs none.
 	client, err := newJobClient(cfg, db, refuseClassify{}, nil, nil, discardLogger(), 0, false, nil)
 	if err != nil {

@@ -233,6 +233,20 @@ func effectiveAuth(cfg config, log *slog.Logger) (disabled bool, err error) {
 	}
 }
 
+// openMigrated opens cfg's database and migrates it as migrateAtStart
+// does: what every command that uses the database does first.
+func openMigrated(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DBURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrateAtStart(ctx, cfg, db, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // migrateAtStart applies pending migrations, or with AUTO_MIGRATE=0 refuses
 // to run against a schema older than the code.
 func migrateAtStart(ctx context.Context, cfg config, db *store.DB, log *slog.Logger) error {

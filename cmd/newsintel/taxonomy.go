@@ -54,14 +54,11 @@ func taxonomy(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DBURL)
+	db, err := openMigrated(ctx, cfg, discardLogger())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrateAtStart(ctx, cfg, db, discardLogger()); err != nil {
-		return err
-	}
 
 	switch sub {
 	case "list":
