@@ -74,6 +74,11 @@ func TestPollSources(t *testing.T) {
 			waitFor(t, "4 articles from the RSS and Atom feeds", func() bool {
 				return raw.Int(t, `SELECT COUNT(*) FROM articles a JOIN predictions p ON p.article_id = a.id WHERE a.published_at IS NOT NULL`) == 4
 			})
+			// The three polls are separate jobs in any order: the
+			// malformed feed's may end after the others' articles are in.
+			waitFor(t, "the malformed feed's poll", func() bool {
+				return raw.Int(t, `SELECT COUNT(*) FROM sources WHERE name = 'broken' AND last_fetch_at IS NOT NULL`) == 1
+			})
 			broken, err := db.Source(ctx, "broken")
 			if err != nil {
 				t.Fatal(err)
